@@ -1,0 +1,78 @@
+"""The append-only audit log: every deployment, start, claim, completion, cancel and error.
+
+Details are turned into plain JSON when the event is written, so later changes to shared
+objects in task data (SpiffWorkflow 3.2.0 copies data shallowly) cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import as_utc
+from engine.db.models import AuditEvent
+from engine.records import HistoryEvent
+
+EVENT_TYPES = (
+    "deployed",
+    "started",
+    "claimed",
+    "unclaimed",
+    "reassigned",
+    "completed",
+    "cancelled",
+    "timer_fired",
+    "error",
+    "instance_completed",
+)
+
+
+def record(
+    session: Session,
+    type: str,
+    *,
+    at,
+    username: str | None = None,
+    instance_id: int | None = None,
+    task_id: str | None = None,
+    process_id: str | None = None,
+    element_id: str | None = None,
+    details: dict | None = None,
+) -> None:
+    """Append one event (in the caller's transaction)."""
+    assert type in EVENT_TYPES, type
+    session.add(
+        AuditEvent(
+            at=at,
+            type=type,
+            username=username,
+            instance_id=instance_id,
+            task_id=task_id,
+            process_id=process_id,
+            element_id=element_id,
+            details=json.loads(json.dumps(details or {}, default=str)),
+        )
+    )
+
+
+def changed_values(before: dict, after: dict) -> dict:
+    """{name: [old, new]} for every process variable the step added or changed."""
+    changes = {}
+    for key, value in after.items():
+        if key not in before or before[key] != value:
+            changes[key] = [before.get(key), value]
+    return changes
+
+
+def instance_history(session: Session, instance_id: int) -> list[HistoryEvent]:
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.instance_id == instance_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [
+        HistoryEvent(r.type, as_utc(r.at), r.username, r.element_id, r.task_id, r.details or {})
+        for r in rows
+    ]

@@ -1,0 +1,212 @@
+"""SQLAlchemy 2 typed models: the engine's durable state.
+
+The `tasks` table is a projection of the serialized instance, rewritten in the same
+transaction as `instances.state`, so the inbox never has to deserialize a workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    school_scoped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    api_token_hash: Mapped[str | None] = mapped_column(String(128), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    schools: Mapped[list[UserSchool]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role_key: Mapped[str] = mapped_column(ForeignKey("roles.key"), primary_key=True)
+
+
+class UserSchool(Base):
+    __tablename__ = "user_schools"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+
+
+class Deployment(Base):
+    __tablename__ = "deployments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str | None] = mapped_column(String(80))
+    file_names: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class DefinitionFile(Base):
+    """A BPMN or DMN file's XML, stored once per distinct content."""
+
+    __tablename__ = "definition_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class ProcessVersion(Base):
+    """One version of one process id: its file bundle (the process file, called processes,
+    decision tables) and the spec JSON every instance of it shares."""
+
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    bundle_hash: Mapped[str] = mapped_column(String(64))
+    file_ids: Mapped[list] = mapped_column(JSON)
+    spec_json: Mapped[str] = mapped_column(Text)
+    starter_roles: Mapped[list] = mapped_column(JSON, default=list)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    deployed_at: Mapped[datetime]
+
+
+class DecisionVersion(Base):
+    """One version of a DMN decision, so later deployments can resolve `decisionRef`."""
+
+    __tablename__ = "decision_versions"
+    __table_args__ = (UniqueConstraint("decision_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[int] = mapped_column(ForeignKey("definition_files.id"))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    process_id: Mapped[str] = mapped_column(String(120), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    school_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    workflow_state: Mapped[str] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_element_id: Mapped[str | None] = mapped_column(String(120))
+    started_by: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Task(Base):
+    """One user task that is (or was) ready: the inbox's source of truth."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_state_assignee", "state", "assignee"),
+        Index("ix_tasks_state_school", "state", "school_id"),
+        Index("ix_tasks_completed_by", "completed_by", "completed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(120))
+    element_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(120))
+    candidate_roles: Mapped[list] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list] = mapped_column(JSON, default=list)
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    school_id: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    candidates: Mapped[list[TaskCandidate]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class TaskCandidate(Base):
+    """Who may claim a ready task: a role key or a username (indexed for the queue query)."""
+
+    __tablename__ = "task_candidates"
+    __table_args__ = (
+        Index("ix_task_candidates_role", "role_key"),
+        Index("ix_task_candidates_user", "username"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    role_key: Mapped[str | None] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(80))
+
+
+class AuditEvent(Base):
+    """Append-only history: who did what to which instance or task, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str | None] = mapped_column(String(80))
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    process_id: Mapped[str | None] = mapped_column(String(120))
+    element_id: Mapped[str | None] = mapped_column(String(120))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

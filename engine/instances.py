@@ -1,0 +1,259 @@
+"""Process instances: start, run, persist, cancel, and describe them.
+
+`persist_run` is the one place an instance's state is written: the serialized workflow,
+the process variables, the task table and the audit rows change together, in the caller's
+transaction, and a stale row version becomes a ConflictError when the caller commits.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.assignment import can_work, find_candidates
+from engine.bpmn.runner import RunFailure, WorkflowRun
+from engine.clock import as_utc
+from engine.context import Context
+from engine.db.models import Instance, ProcessVersion, Task, TaskCandidate
+from engine.deployment import latest_version
+from engine.errors import InvalidStateError, NotFoundError, PermissionDeniedError
+from engine.identity import Actor
+from engine.records import InstanceRecord
+
+SUBJECT_KEYS = ("subject", "candidate_name", "officer_name")
+DEFAULT_STARTERS = ("hr", "admin")
+
+
+def json_safe(data: dict) -> dict:
+    """A deep, JSON-only copy: what the database stores and what history keeps."""
+    return json.loads(json.dumps(data, default=str))
+
+
+def _subject(data: dict) -> str | None:
+    for key in SUBJECT_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return None
+
+
+def _school(data: dict) -> str | None:
+    value = data.get("school_id")
+    return str(value) if value not in (None, "") else None
+
+
+def may_start(actor: Actor, version: ProcessVersion) -> bool:
+    allowed = version.starter_roles or DEFAULT_STARTERS
+    return bool(actor.roles.intersection(allowed)) or "admin" in actor.roles
+
+
+def start_instance(ctx: Context, actor: Actor, process_id: str, data: dict) -> Instance:
+    """Start the latest version of `process_id` with `data`, run it until it waits."""
+    version = latest_version(ctx.session, process_id)
+    if not may_start(actor, version):
+        raise PermissionDeniedError(f"{actor.username} may not start '{process_id}'")
+    if not isinstance(data, dict):
+        raise InvalidStateError("initial data must be a JSON object")
+    school_id = _school(data)
+    if school_id and actor.scoped_roles and not actor.agency_roles:
+        if school_id not in actor.schools:
+            raise PermissionDeniedError(f"{actor.username} does not belong to school {school_id}")
+    spec = ctx.specs.get(ctx.session, version.id)
+    now = ctx.now()
+    run = WorkflowRun.start(spec.spec_json, data, ctx.script_engine)
+    instance = Instance(
+        process_version_id=version.id,
+        process_id=process_id,
+        state="running",
+        data=json_safe(data),
+        workflow_state="{}",
+        started_by=actor.username,
+        started_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(instance)
+    ctx.session.flush()
+    audit.record(
+        ctx.session,
+        "started",
+        at=now,
+        username=actor.username,
+        instance_id=instance.id,
+        process_id=process_id,
+        details={"version": version.version, "data": json_safe(data)},
+    )
+    failure = None
+    try:
+        run.run_engine_steps()
+    except RunFailure as error:
+        failure = error
+    persist_run(ctx, instance, run, failure=failure)
+    return instance
+
+
+def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
+    spec = ctx.specs.get(ctx.session, instance.process_version_id)
+    return WorkflowRun.load(instance.workflow_state, spec.spec_json, ctx.script_engine)
+
+
+def persist_run(
+    ctx: Context,
+    instance: Instance,
+    run: WorkflowRun,
+    *,
+    failure: RunFailure | None = None,
+    completed_task_id: str | None = None,
+) -> None:
+    """Write the workflow state and its projections (task rows, audit) for this step."""
+    now = ctx.now()
+    instance.workflow_state = run.save()
+    instance.data = json_safe(run.data())
+    instance.updated_at = now
+    instance.school_id = _school(instance.data) or instance.school_id
+    instance.subject = _subject(instance.data) or instance.subject
+    ready = run.ready_user_tasks() if failure is None else []
+    _sync_tasks(ctx, instance, ready, completed_task_id)
+    if failure is not None:
+        instance.state = "error"
+        instance.error_message = failure.message
+        instance.error_element_id = failure.element_id
+        audit.record(
+            ctx.session,
+            "error",
+            at=now,
+            instance_id=instance.id,
+            process_id=instance.process_id,
+            element_id=failure.element_id,
+            details={"message": failure.message},
+        )
+    elif run.is_completed():
+        instance.state = "completed"
+        instance.ended_at = now
+        audit.record(
+            ctx.session,
+            "instance_completed",
+            at=now,
+            instance_id=instance.id,
+            process_id=instance.process_id,
+        )
+    ctx.session.flush()
+
+
+def _sync_tasks(ctx: Context, instance: Instance, ready, completed_task_id) -> None:
+    now = ctx.now()
+    existing = {
+        row.id: row
+        for row in ctx.session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
+        )
+    }
+    ready_ids = {info.id for info in ready}
+    for task_id, row in existing.items():
+        if task_id not in ready_ids and task_id != completed_task_id:
+            row.state = "cancelled"
+            row.completed_at = now
+    for info in ready:
+        row = existing.get(info.id)
+        if row is not None:
+            row.school_id = instance.school_id
+            row.subject = instance.subject
+            continue
+        candidates = find_candidates(info.assignment, info.lane, info.data, ctx.role_lookup)
+        row = Task(
+            id=info.id,
+            instance_id=instance.id,
+            process_id=instance.process_id,
+            element_id=info.element_id,
+            name=info.name,
+            lane=info.lane,
+            candidate_roles=list(candidates.roles),
+            candidate_users=list(candidates.users),
+            assignee=candidates.assignee,
+            school_id=instance.school_id,
+            subject=instance.subject,
+            state="ready",
+            created_at=now,
+        )
+        row.candidates = [TaskCandidate(role_key=r) for r in candidates.roles] + [
+            TaskCandidate(username=u) for u in {*candidates.users, candidates.assignee} if u
+        ]
+        ctx.session.add(row)
+
+
+def get_instance_row(ctx: Context, instance_id: int) -> Instance:
+    instance = ctx.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFoundError(f"no instance {instance_id}")
+    return instance
+
+
+def can_see_instance(ctx: Context, actor: Actor, instance: Instance) -> bool:
+    """Agency-wide roles see every instance; school-scoped users only their schools' ones,
+    or instances where they hold or held a task."""
+    if actor.agency_roles:
+        return True
+    if instance.school_id is None or instance.school_id in actor.schools:
+        return True
+    rows = ctx.session.scalars(select(Task).where(Task.instance_id == instance.id))
+    return any(
+        can_work(
+            actor,
+            candidate_roles=r.candidate_roles,
+            candidate_users=r.candidate_users,
+            assignee=r.assignee,
+            school_id=r.school_id,
+        )
+        for r in rows
+    )
+
+
+def describe_instance(ctx: Context, instance: Instance, open_tasks) -> InstanceRecord:
+    version = ctx.session.get(ProcessVersion, instance.process_version_id)
+    return InstanceRecord(
+        id=instance.id,
+        process_id=instance.process_id,
+        version=version.version,
+        state=instance.state,
+        school_id=instance.school_id,
+        subject=instance.subject,
+        data=instance.data or {},
+        started_by=instance.started_by,
+        started_at=as_utc(instance.started_at),
+        ended_at=as_utc(instance.ended_at),
+        error_message=instance.error_message,
+        error_element_id=instance.error_element_id,
+        open_tasks=tuple(open_tasks),
+        history=tuple(audit.instance_history(ctx.session, instance.id)),
+    )
+
+
+def cancel_instance(ctx: Context, actor: Actor, instance_id: int, reason: str | None) -> None:
+    instance = get_instance_row(ctx, instance_id)
+    if not actor.has_any_role("hr", "admin"):
+        raise PermissionDeniedError("only HR staff or administrators may cancel an instance")
+    if instance.state not in ("running", "error"):
+        raise InvalidStateError(f"instance {instance_id} is {instance.state}")
+    now = ctx.now()
+    run = load_run(ctx, instance)
+    run.cancel()
+    instance.workflow_state = run.save()
+    instance.state = "cancelled"
+    instance.ended_at = now
+    instance.updated_at = now
+    for row in ctx.session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
+    ):
+        row.state = "cancelled"
+        row.completed_at = now
+    audit.record(
+        ctx.session,
+        "cancelled",
+        at=now,
+        username=actor.username,
+        instance_id=instance.id,
+        process_id=instance.process_id,
+        details={"reason": reason} if reason else {},
+    )
+    ctx.session.flush()

@@ -1,0 +1,311 @@
+"""The engine's public service: every operation the CLI, the web app and tests use.
+
+Each method is one unit of work: it opens a session, does its job, and commits, or rolls
+back everything and raises one of `engine.errors`. A concurrent change to the same instance
+or task surfaces as `ConflictError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import audit, deployment, identity, instances, tasks
+from engine.bpmn.parser import SourceFile
+from engine.bpmn.sandbox import make_script_engine
+from engine.clock import SystemClock
+from engine.context import Context
+from engine.db.migrate import upgrade_database
+from engine.db.models import Instance
+from engine.db.session import make_db_engine, make_session_factory
+from engine.deployment import SpecCache
+from engine.errors import ConflictError, PermissionDeniedError
+from engine.records import (
+    DeploymentResult,
+    InstanceRecord,
+    ProcessRecord,
+    RoleRecord,
+    SchoolRecord,
+    TaskRecord,
+    UserRecord,
+)
+from engine.tasks import TaskFilter
+
+
+class EngineService:
+    """The facade over deployments, instances, tasks and identity."""
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        db_engine: Engine | None = None,
+        clock=None,
+        script_time_limit: float = 2.0,
+    ):
+        self.db_engine = db_engine or make_db_engine(database_url)
+        self.clock = clock or SystemClock()
+        self._sessions = make_session_factory(self.db_engine)
+        self._specs = SpecCache()
+        self._script_engine = make_script_engine(clock=self.clock.now, time_limit=script_time_limit)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _unit_of_work(self):
+        session = self._sessions()
+        try:
+            yield Context(session, self.clock, self._specs, self._script_engine)
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            raise ConflictError(
+                "someone else changed this at the same time; reload and try again"
+            ) from None
+        except OperationalError as error:
+            session.rollback()
+            if "locked" in str(error).lower() or "could not serialize" in str(error).lower():
+                raise ConflictError(
+                    "the database is busy with a concurrent change; try again"
+                ) from None
+            raise
+        except IntegrityError as error:
+            session.rollback()
+            raise ConflictError(f"a concurrent change collided: {error.orig}") from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _run(self, work: Callable[[Context], object]):
+        with self._unit_of_work() as ctx:
+            return work(ctx)
+
+    def upgrade_database(self) -> None:
+        """Create or migrate the schema (`sroflow db upgrade`)."""
+        upgrade_database(self.db_engine)
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def add_school(self, school_id: str, name: str) -> SchoolRecord:
+        return self._run(lambda ctx: identity.add_school(ctx.session, school_id, name))
+
+    def list_schools(self) -> list[SchoolRecord]:
+        return self._run(lambda ctx: identity.list_schools(ctx.session))
+
+    def list_roles(self) -> list[RoleRecord]:
+        return self._run(lambda ctx: identity.list_roles(ctx.session))
+
+    def add_user(
+        self, username: str, *, roles, schools=(), password=None, display_name=None, email=None
+    ) -> UserRecord:
+        return self._run(
+            lambda ctx: identity.add_user(
+                ctx.session,
+                username,
+                roles=list(roles),
+                schools=list(schools),
+                password=password,
+                display_name=display_name,
+                email=email,
+                clock=self.clock,
+            )
+        )
+
+    def update_user(self, username: str, **changes) -> UserRecord:
+        return self._run(lambda ctx: identity.update_user(ctx.session, username, **changes))
+
+    def get_user(self, username: str) -> UserRecord:
+        return self._run(lambda ctx: identity.get_user(ctx.session, username))
+
+    def list_users(self) -> list[UserRecord]:
+        return self._run(lambda ctx: identity.list_users(ctx.session))
+
+    def set_password(self, username: str, password: str) -> None:
+        self._run(lambda ctx: identity.set_password(ctx.session, username, password))
+
+    def check_password(self, username: str, password: str) -> UserRecord | None:
+        return self._run(lambda ctx: identity.check_password(ctx.session, username, password))
+
+    def issue_api_token(self, username: str) -> str:
+        return self._run(lambda ctx: identity.issue_api_token(ctx.session, username))
+
+    def user_for_token(self, token: str) -> UserRecord | None:
+        return self._run(lambda ctx: identity.user_for_token(ctx.session, token))
+
+    # -- deployments ------------------------------------------------------------------------
+
+    def deploy_files(self, paths: list[str], *, deployed_by: str | None = None) -> DeploymentResult:
+        """Deploy .bpmn/.dmn files and folders; DeploymentError names every problem."""
+        return self.deploy_sources(deployment.read_source_files(paths), deployed_by=deployed_by)
+
+    def deploy_sources(self, sources, *, deployed_by: str | None = None) -> DeploymentResult:
+        """Deploy (file name, XML text) pairs, e.g. from the browser modeler."""
+        files = [s if isinstance(s, SourceFile) else SourceFile(*s) for s in sources]
+
+        def work(ctx: Context):
+            result = deployment.deploy(
+                ctx.session,
+                files,
+                deployed_by=deployed_by,
+                role_lookup=ctx.role_lookup,
+                now=ctx.now(),
+            )
+            audit.record(
+                ctx.session,
+                "deployed",
+                at=ctx.now(),
+                username=deployed_by,
+                details={"files": [f.name for f in files], **result.to_dict()},
+            )
+            return result
+
+        return self._run(work)
+
+    def list_processes(self) -> list[ProcessRecord]:
+        return self._run(lambda ctx: deployment.list_processes(ctx.session))
+
+    def list_startable_processes(self, username: str) -> list[ProcessRecord]:
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            return [
+                deployment._process_record(v)
+                for v in deployment._latest_versions(ctx.session).values()
+                if instances.may_start(actor, v)
+            ]
+
+        return sorted(self._run(work), key=lambda p: p.process_id)
+
+    # -- instances --------------------------------------------------------------------------
+
+    def start_instance(
+        self, process_id: str, *, username: str, data: dict | None = None
+    ) -> InstanceRecord:
+        """Start the latest version; the result may be `error` if a script failed."""
+
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            instance = instances.start_instance(ctx, actor, process_id, dict(data or {}))
+            return self._describe(ctx, instance)
+
+        return self._run(work)
+
+    def get_instance(self, instance_id: int, *, username: str | None = None) -> InstanceRecord:
+        """One instance with open tasks and history; `username` applies school scoping."""
+
+        def work(ctx: Context):
+            instance = instances.get_instance_row(ctx, instance_id)
+            if username is not None:
+                actor = identity.load_actor(ctx.session, username)
+                if not instances.can_see_instance(ctx, actor, instance):
+                    raise instances.NotFoundError(f"no instance {instance_id}")
+            return self._describe(ctx, instance)
+
+        return self._run(work)
+
+    def list_instances(
+        self,
+        *,
+        username: str | None = None,
+        state: str | None = None,
+        process_id: str | None = None,
+        limit: int = 100,
+    ) -> list[InstanceRecord]:
+        def work(ctx: Context):
+            query = select(Instance).order_by(Instance.id.desc()).limit(limit)
+            if state:
+                query = query.where(Instance.state == state)
+            if process_id:
+                query = query.where(Instance.process_id == process_id)
+            actor = identity.load_actor(ctx.session, username) if username else None
+            rows = [
+                r
+                for r in ctx.session.scalars(query)
+                if actor is None or instances.can_see_instance(ctx, actor, r)
+            ]
+            return [self._describe(ctx, r, with_history=False) for r in rows]
+
+        return self._run(work)
+
+    def cancel_instance(
+        self, instance_id: int, *, username: str, reason: str | None = None
+    ) -> InstanceRecord:
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            instances.cancel_instance(ctx, actor, instance_id, reason)
+            return self._describe(ctx, instances.get_instance_row(ctx, instance_id))
+
+        return self._run(work)
+
+    def _describe(self, ctx: Context, instance, *, with_history: bool = True) -> InstanceRecord:
+        record = instances.describe_instance(
+            ctx, instance, tasks.open_tasks_of(ctx.session, instance.id)
+        )
+        if not with_history:
+            from dataclasses import replace
+
+            record = replace(record, history=())
+        return record
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def list_tasks(self, *, username: str, view: str = "all", **filters) -> list[TaskRecord]:
+        """Ready tasks the user may work: `mine`, `queue`, `all` (both) or `completed`."""
+
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            return tasks.list_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
+
+        return self._run(work)
+
+    def count_tasks(self, *, username: str, view: str = "all", **filters) -> int:
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            return tasks.count_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
+
+        return self._run(work)
+
+    def get_task(self, task_id: str, *, username: str) -> TaskRecord:
+        """The task with its form fields and the instance data the user may see."""
+
+        def work(ctx: Context):
+            return tasks.describe_task(ctx, identity.load_actor(ctx.session, username), task_id)
+
+        return self._run(work)
+
+    def claim_task(self, task_id: str, *, username: str) -> TaskRecord:
+        return self._task_op(task_id, username, tasks.claim)
+
+    def unclaim_task(self, task_id: str, *, username: str) -> TaskRecord:
+        return self._task_op(task_id, username, tasks.unclaim)
+
+    def reassign_task(self, task_id: str, *, username: str, to_username: str) -> TaskRecord:
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            if not actor.has_any_role(*tasks.REASSIGNERS):
+                raise PermissionDeniedError("only HR staff or administrators may reassign tasks")
+            target = identity.load_actor(ctx.session, to_username)
+            return tasks.task_record(tasks.reassign(ctx, actor, task_id, target))
+
+        return self._run(work)
+
+    def complete_task(self, task_id: str, *, username: str, data: dict | None = None) -> TaskRecord:
+        """Validate the form data and complete the task (claiming it if unclaimed)."""
+        return self._task_op(
+            task_id,
+            username,
+            tasks.complete,
+            dict(data or {}) if isinstance(data, dict) or data is None else data,
+        )
+
+    def _task_op(self, task_id, username, operation, *args) -> TaskRecord:
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            return tasks.task_record(operation(ctx, actor, task_id, *args))
+
+        return self._run(work)

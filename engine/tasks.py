@@ -1,0 +1,304 @@
+"""User tasks: list, show, claim, unclaim, reassign and complete.
+
+Queries read only the task table; completing a task is the one operation that loads the
+workflow, and it checks state, rights and form data before anything changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+
+from engine import audit
+from engine.assignment import can_work
+from engine.bpmn.runner import RunFailure
+from engine.clock import as_utc
+from engine.db.models import Instance, Task, TaskCandidate
+from engine.errors import (
+    ConflictError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from engine.forms import fields_from_form, validate_submission
+from engine.identity import Actor
+from engine.instances import json_safe, load_run, persist_run
+from engine.records import TaskRecord
+
+REASSIGNERS = ("hr", "admin")
+
+
+def task_record(row: Task, *, form=(), documentation=None, data=None) -> TaskRecord:
+    return TaskRecord(
+        id=row.id,
+        instance_id=row.instance_id,
+        process_id=row.process_id,
+        element_id=row.element_id,
+        name=row.name,
+        lane=row.lane,
+        candidate_roles=tuple(row.candidate_roles or ()),
+        candidate_users=tuple(row.candidate_users or ()),
+        assignee=row.assignee,
+        school_id=row.school_id,
+        subject=row.subject,
+        state=row.state,
+        created_at=as_utc(row.created_at),
+        due_at=as_utc(row.due_at),
+        completed_at=as_utc(row.completed_at),
+        completed_by=row.completed_by,
+        form=tuple(form),
+        documentation=documentation,
+        data=data or {},
+    )
+
+
+def eligible(actor: Actor):
+    """SQL condition: the task is one this user may see and work (claimed or not)."""
+    role_match = [TaskCandidate.username == actor.username]
+    if actor.agency_roles:
+        role_match.append(TaskCandidate.role_key.in_(actor.agency_roles))
+    if actor.scoped_roles:
+        role_match.append(
+            and_(
+                TaskCandidate.role_key.in_(actor.scoped_roles),
+                or_(Task.school_id.is_(None), Task.school_id.in_(actor.schools)),
+            )
+        )
+    candidate = exists().where(TaskCandidate.task_id == Task.id, or_(*role_match))
+    return or_(Task.assignee == actor.username, candidate)
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a task list shows: `view` is mine / queue / all (mine + queue) / completed."""
+
+    view: str = "all"
+    process_id: str | None = None
+    school_id: str | None = None
+    overdue_at: object = None  # a datetime: only tasks due before it
+    search: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def task_query(actor: Actor, filters: TaskFilter) -> Select:
+    if filters.view == "completed":
+        query = select(Task).where(Task.state == "completed", Task.completed_by == actor.username)
+    else:
+        query = select(Task).where(Task.state == "ready", eligible(actor))
+        if filters.view == "mine":
+            query = query.where(Task.assignee == actor.username)
+        elif filters.view == "queue":
+            query = query.where(Task.assignee.is_(None))
+        elif filters.view != "all":
+            raise InvalidStateError(f"unknown task view '{filters.view}'")
+    if filters.process_id:
+        query = query.where(Task.process_id == filters.process_id)
+    if filters.school_id:
+        query = query.where(Task.school_id == filters.school_id)
+    if filters.overdue_at is not None:
+        query = query.where(Task.due_at.is_not(None), Task.due_at < filters.overdue_at)
+    if filters.search:
+        query = query.where(func.lower(Task.subject).contains(filters.search.lower()))
+    return query
+
+
+def list_tasks(session, actor: Actor, filters: TaskFilter) -> list[TaskRecord]:
+    order = (
+        (Task.completed_at.desc(),)
+        if filters.view == "completed"
+        else (
+            Task.due_at.is_(None),
+            Task.due_at,
+            Task.created_at,
+        )
+    )
+    query = task_query(actor, filters).order_by(*order, Task.id)
+    rows = session.scalars(query.limit(filters.limit).offset(filters.offset))
+    return [task_record(row) for row in rows]
+
+
+def count_tasks(session, actor: Actor, filters: TaskFilter) -> int:
+    subquery = task_query(actor, filters).subquery()
+    return session.scalar(select(func.count()).select_from(subquery))
+
+
+def _row(session, task_id: str) -> Task:
+    row = session.get(Task, str(task_id))
+    if row is None:
+        raise NotFoundError(f"no task {task_id}")
+    return row
+
+
+def _may_work(actor: Actor, row: Task) -> bool:
+    return can_work(
+        actor,
+        candidate_roles=row.candidate_roles or (),
+        candidate_users=row.candidate_users or (),
+        assignee=row.assignee,
+        school_id=row.school_id,
+    )
+
+
+def visible_row(session, actor: Actor, task_id: str) -> Task:
+    """The task if this user may see it: a task of another school is 'not found'."""
+    row = _row(session, task_id)
+    if _may_work(actor, row) or row.completed_by == actor.username:
+        return row
+    if actor.has_any_role(*REASSIGNERS) and not actor.scoped_roles - {"admin"}:
+        return row
+    raise NotFoundError(f"no task {task_id}")
+
+
+def _ready(row: Task) -> None:
+    if row.state != "ready":
+        raise ConflictError(f"task {row.id} is already {row.state}")
+
+
+def claim(ctx, actor: Actor, task_id: str) -> Task:
+    row = visible_row(ctx.session, actor, task_id)
+    _ready(row)
+    if not _may_work(actor, row):
+        raise PermissionDeniedError(f"{actor.username} may not work task {task_id}")
+    if row.assignee == actor.username:
+        return row
+    if row.assignee is not None:
+        raise ConflictError(f"task {task_id} is already claimed by {row.assignee}")
+    row.assignee = actor.username
+    audit.record(
+        ctx.session,
+        "claimed",
+        at=ctx.now(),
+        username=actor.username,
+        instance_id=row.instance_id,
+        task_id=row.id,
+        process_id=row.process_id,
+        element_id=row.element_id,
+    )
+    ctx.session.flush()
+    return row
+
+
+def unclaim(ctx, actor: Actor, task_id: str) -> Task:
+    row = visible_row(ctx.session, actor, task_id)
+    _ready(row)
+    if row.assignee is None:
+        raise InvalidStateError(f"task {task_id} is not claimed")
+    if row.assignee != actor.username and not actor.has_any_role(*REASSIGNERS):
+        raise PermissionDeniedError(f"task {task_id} is claimed by {row.assignee}")
+    previous, row.assignee = row.assignee, None
+    audit.record(
+        ctx.session,
+        "unclaimed",
+        at=ctx.now(),
+        username=actor.username,
+        instance_id=row.instance_id,
+        task_id=row.id,
+        process_id=row.process_id,
+        element_id=row.element_id,
+        details={"previous_assignee": previous},
+    )
+    ctx.session.flush()
+    return row
+
+
+def reassign(ctx, actor: Actor, task_id: str, target: Actor) -> Task:
+    """HR and administrators hand a task to someone else who may work it."""
+    if not actor.has_any_role(*REASSIGNERS):
+        raise PermissionDeniedError("only HR staff or administrators may reassign tasks")
+    row = visible_row(ctx.session, actor, task_id)
+    _ready(row)
+    if not _may_work(target, row):
+        raise PermissionDeniedError(
+            f"{target.username} may not work task {task_id} (role or school does not match)"
+        )
+    previous, row.assignee = row.assignee, target.username
+    audit.record(
+        ctx.session,
+        "reassigned",
+        at=ctx.now(),
+        username=actor.username,
+        instance_id=row.instance_id,
+        task_id=row.id,
+        process_id=row.process_id,
+        element_id=row.element_id,
+        details={"from": previous, "to": target.username},
+    )
+    ctx.session.flush()
+    return row
+
+
+def form_fields(ctx, row: Task):
+    instance = ctx.session.get(Instance, row.instance_id)
+    spec = ctx.specs.get(ctx.session, instance.process_version_id)
+    element = spec.element(row.element_id)
+    if element is None:
+        return (), None
+    return fields_from_form(getattr(element, "form", None)), getattr(element, "documentation", None)
+
+
+def open_tasks_of(session, instance_id: int) -> list[TaskRecord]:
+    rows = session.scalars(
+        select(Task)
+        .where(Task.instance_id == instance_id, Task.state == "ready")
+        .order_by(Task.created_at)
+    )
+    return [task_record(r) for r in rows]
+
+
+def describe_task(ctx, actor: Actor, task_id: str) -> TaskRecord:
+    row = visible_row(ctx.session, actor, task_id)
+    fields, documentation = form_fields(ctx, row)
+    instance = ctx.session.get(Instance, row.instance_id)
+    return task_record(row, form=fields, documentation=documentation, data=instance.data or {})
+
+
+def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
+    """Validate, then run the task and what follows, all in the caller's transaction."""
+    row = visible_row(ctx.session, actor, task_id)
+    _ready(row)
+    if not _may_work(actor, row):
+        raise PermissionDeniedError(f"{actor.username} may not work task {task_id}")
+    if row.assignee not in (None, actor.username):
+        raise PermissionDeniedError(f"task {task_id} is claimed by {row.assignee}")
+    if not isinstance(values, dict):
+        raise InvalidStateError("form data must be a JSON object")
+    instance = ctx.session.get(Instance, row.instance_id)
+    if instance.state != "running":
+        raise InvalidStateError(f"instance {instance.id} is {instance.state}")
+    fields, _ = form_fields(ctx, row)
+    before = json_safe(instance.data or {})
+    cleaned = validate_submission(fields, values, current=before)
+    run = load_run(ctx, instance)
+    failure = None
+    try:
+        run.complete_user_task(row.id, cleaned)
+    except LookupError:
+        raise ConflictError(f"task {task_id} is no longer ready; reload it") from None
+    except RunFailure as error:
+        failure = error
+    now = ctx.now()
+    claimed = row.assignee is None
+    row.assignee = actor.username
+    row.state = "completed"
+    row.completed_at = now
+    row.completed_by = actor.username
+    persist_run(ctx, instance, run, failure=failure, completed_task_id=row.id)
+    audit.record(
+        ctx.session,
+        "completed",
+        at=now,
+        username=actor.username,
+        instance_id=instance.id,
+        task_id=row.id,
+        process_id=row.process_id,
+        element_id=row.element_id,
+        details={
+            "values": cleaned,
+            "changed": audit.changed_values(before, instance.data or {}),
+            "claimed_on_completion": claimed,
+        },
+    )
+    ctx.session.flush()
+    return row
