@@ -71,7 +71,10 @@ def assignment_problem(
     unknown = [g for g in groups if normalize_role_name(g) not in lookup]
     if unknown:
         known = sorted(set(lookup.values()))
-        return f"camunda:candidateGroups names unknown role(s) {', '.join(unknown)}; known roles: {', '.join(known)}"
+        return (
+            f"camunda:candidateGroups names unknown role(s) {', '.join(unknown)};"
+            f" known roles: {', '.join(known)}"
+        )
     for name in ("assignee", "candidateUsers", "candidateGroups"):
         if "${" in (assignment.get(name) or "") or "#{" in (assignment.get(name) or ""):
             return (

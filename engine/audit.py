@@ -26,6 +26,8 @@ EVENT_TYPES = (
     "timer_fired",
     "error",
     "instance_completed",
+    "message_thrown",
+    "notified",
 )
 
 

@@ -9,8 +9,8 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from engine.assignment import role_lookup
-from engine.deployment import SpecCache
 from engine.identity import role_keys
+from engine.specs import SpecCache
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Context:
     clock: object
     specs: SpecCache
     script_engine: object
+    message_starts: int = 0  # instances started by messages in this call (loop guard)
 
     def now(self):
         return self.clock.now()

@@ -9,23 +9,31 @@ it calls, the decision tables it uses) changed. Any problem refuses the whole de
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import serializer
-from engine.bpmn.checks import check_library_files, decision_refs, process_element, starter_roles
+from engine.bpmn.checks import (
+    check_library_files,
+    decision_refs,
+    process_element,
+    starter_roles,
+)
 from engine.bpmn.parser import (
     ParseFailure,
     SourceFile,
     executable_process_ids,
+    form_from_dict,
     load_specs,
     parse_files,
+    start_form_dict,
 )
+from engine.clock import as_utc
 from engine.db.models import DecisionVersion, DefinitionFile, Deployment, ProcessVersion
 from engine.errors import DeploymentError, DeploymentProblem, NotFoundError
+from engine.forms import fields_from_form
 from engine.records import DeployedProcess, DeploymentResult, ProcessRecord
 
 DEFINITION_SUFFIXES = (".bpmn", ".dmn", ".bpmn20.xml", ".dmn11.xml")
@@ -59,7 +67,7 @@ def read_source_files(paths: list[str]) -> list[SourceFile]:
     return files
 
 
-def _latest_versions(session: Session) -> dict[str, ProcessVersion]:
+def latest_versions(session: Session) -> dict[str, ProcessVersion]:
     newest = (
         select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("v"))
         .group_by(ProcessVersion.process_id)
@@ -93,7 +101,7 @@ def _latest_decision_files(session: Session) -> dict[str, int]:
 
 def _context_files(session: Session, new_names: set[str]) -> list[SourceFile]:
     """The latest stored files that define something, except those the deployment replaces."""
-    file_ids = {row.file_ids[0] for row in _latest_versions(session).values()}
+    file_ids = {row.file_ids[0] for row in latest_versions(session).values()}
     file_ids |= set(_latest_decision_files(session).values())
     context = []
     for stored in session.scalars(select(DefinitionFile).where(DefinitionFile.id.in_(file_ids))):
@@ -125,8 +133,11 @@ def deploy(
     deployed_by: str | None,
     role_lookup: dict[str, str],
     now,
-) -> DeploymentResult:
-    """Validate and store `files`; raises DeploymentError (nothing stored) on any problem."""
+) -> tuple[DeploymentResult, list]:
+    """Validate and store `files`; raises DeploymentError (nothing stored) on any problem.
+
+    Also returns the new version rows with their timer start events, to be scheduled.
+    """
     names = [f.name for f in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if not files:
@@ -159,7 +170,7 @@ def deploy(
     return _store(session, library, by_name, names, touched, deployed_by, now)
 
 
-def _store(session, library, by_name, names, touched, deployed_by, now) -> DeploymentResult:
+def _store(session, library, by_name, names, touched, deployed_by, now):
     deployment = Deployment(deployed_at=now, deployed_by=deployed_by, file_names=names)
     session.add(deployment)
     session.flush()
@@ -179,8 +190,9 @@ def _store(session, library, by_name, names, touched, deployed_by, now) -> Deplo
             session.add(row)
             session.flush()
         file_rows[name] = row
-    latest = _latest_versions(session)
+    latest = latest_versions(session)
     results = []
+    new_versions = []
     for process_id, (bundle, spec_json) in sorted(touched.items()):
         bundle_hash = hashlib.sha256(
             "\n".join(sorted(file_rows[n].content_hash for n in bundle)).encode()
@@ -198,6 +210,7 @@ def _store(session, library, by_name, names, touched, deployed_by, now) -> Deplo
             file_ids=[file_rows[n].id for n in bundle],
             spec_json=spec_json,
             starter_roles=starter_roles(element) if element is not None else [],
+            start_form=start_form_dict(element) if element is not None else None,
             deployment_id=deployment.id,
             deployed_at=now,
         )
@@ -220,14 +233,14 @@ def _store(session, library, by_name, names, touched, deployed_by, now) -> Deplo
                 )
             )
     session.flush()
-    return DeploymentResult(deployment.id, tuple(results))
+    return DeploymentResult(deployment.id, tuple(results)), new_versions
 
 
 def list_processes(session: Session) -> list[ProcessRecord]:
     """The latest version of every deployed process."""
     return [
-        _process_record(row)
-        for row in sorted(_latest_versions(session).values(), key=lambda r: r.process_id)
+        process_record(row)
+        for row in sorted(latest_versions(session).values(), key=lambda r: r.process_id)
     ]
 
 
@@ -243,58 +256,32 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion:
     return row
 
 
-def _process_record(row: ProcessVersion) -> ProcessRecord:
+def process_xml(session: Session, process_id: str, version: int | None = None) -> str:
+    """The XML of the file that defines `process_id` in the given (or latest) version."""
+    if version is None:
+        row = latest_version(session, process_id)
+    else:
+        row = session.scalar(
+            select(ProcessVersion).where(
+                ProcessVersion.process_id == process_id, ProcessVersion.version == version
+            )
+        )
+        if row is None:
+            raise NotFoundError(f"process '{process_id}' has no version {version}")
+    return session.get(DefinitionFile, row.file_ids[0]).content
+
+
+def process_record(row: ProcessVersion) -> ProcessRecord:
     return ProcessRecord(
-        row.process_id, row.version, row.name, row.deployed_at, tuple(row.starter_roles or ())
+        row.process_id,
+        row.version,
+        row.name,
+        as_utc(row.deployed_at),
+        tuple(row.starter_roles or ()),
+        start_form_fields(row),
     )
 
 
-class SpecCache:
-    """Spec JSON and per-element details of process versions, kept per process.
-
-    Versions never change once stored, so entries never go stale; the LRU bound keeps memory
-    flat when many versions exist.
-    """
-
-    def __init__(self, size: int = 256):
-        self._size = size
-        self._entries: OrderedDict[int, VersionSpec] = OrderedDict()
-
-    def get(self, session: Session, version_id: int) -> VersionSpec:
-        entry = self._entries.get(version_id)
-        if entry is None:
-            row = session.get(ProcessVersion, version_id)
-            if row is None:
-                raise NotFoundError(f"process version {version_id} does not exist")
-            entry = VersionSpec(row.id, row.process_id, row.version, row.spec_json)
-            self._entries[version_id] = entry
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(version_id)
-        return entry
-
-
-class VersionSpec:
-    """One process version: its spec JSON and, built lazily, each user task's form."""
-
-    def __init__(self, version_id: int, process_id: str, version: int, spec_json: str):
-        self.version_id = version_id
-        self.process_id = process_id
-        self.version = version
-        self.spec_json = spec_json
-        self._elements: dict | None = None
-
-    def element(self, element_id: str):
-        """The spec of one element (a user task's form and documentation), by BPMN id."""
-        if self._elements is None:
-            spec, subprocess_specs = serializer.specs_from_json(self.spec_json)
-            elements = {}
-            for process in [spec, *subprocess_specs.values()]:
-                for task_spec in process.task_specs.values():
-                    known = elements.get(task_spec.bpmn_id)
-                    # A multi-instance user task's form lives on its "[child]" spec.
-                    if task_spec.bpmn_id and (known is None or not hasattr(known, "form")):
-                        elements[task_spec.bpmn_id] = task_spec
-            self._elements = elements
-        return self._elements.get(element_id)
+def start_form_fields(row: ProcessVersion):
+    """The start event's form as plain fields (empty when the process has none)."""
+    return fields_from_form(form_from_dict(row.start_form))

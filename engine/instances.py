@@ -17,12 +17,17 @@ from engine.bpmn.runner import RunFailure, WorkflowRun
 from engine.clock import as_utc
 from engine.context import Context
 from engine.db.models import Instance, ProcessVersion, Task, TaskCandidate
-from engine.deployment import latest_version
+from engine.deployment import latest_version, latest_versions, process_xml, start_form_fields
 from engine.errors import InvalidStateError, NotFoundError, PermissionDeniedError
+from engine.forms import validate_submission
 from engine.identity import Actor
-from engine.records import InstanceRecord
+from engine.notifications import notify_task
+from engine.records import InstanceDiagram, InstanceRecord
+from engine.timers import sync_instance_timers
 
 SUBJECT_KEYS = ("subject", "candidate_name", "officer_name")
+# The variable that ties an officer's (or candidate's) instances together across processes.
+BUSINESS_KEYS = ("officer_id", "candidate_id")
 DEFAULT_STARTERS = ("hr", "admin")
 
 
@@ -56,41 +61,107 @@ def start_instance(ctx: Context, actor: Actor, process_id: str, data: dict) -> I
         raise PermissionDeniedError(f"{actor.username} may not start '{process_id}'")
     if not isinstance(data, dict):
         raise InvalidStateError("initial data must be a JSON object")
+    start_fields = start_form_fields(version)
+    if start_fields:
+        data = validate_submission(start_fields, data)
     school_id = _school(data)
-    if school_id and actor.scoped_roles and not actor.agency_roles:
-        if school_id not in actor.schools:
-            raise PermissionDeniedError(f"{actor.username} does not belong to school {school_id}")
+    scoped_only = actor.scoped_roles and not actor.agency_roles
+    if school_id and scoped_only and school_id not in actor.schools:
+        raise PermissionDeniedError(f"{actor.username} does not belong to school {school_id}")
+    return start_version(ctx, version, data, started_by=actor.username)
+
+
+MAX_MESSAGE_STARTS = 50
+
+
+def route_messages(ctx: Context, instance: Instance, messages) -> None:
+    """Start the processes whose message start event catches a thrown message.
+
+    The payload (the thrower's `camunda:expression`, a dict) is the new instance's data.
+    """
+    for name, payload in messages:
+        targets = [
+            v for v in latest_versions(ctx.session).values() if name in (v.start_messages or ())
+        ]
+        audit.record(
+            ctx.session,
+            "message_thrown",
+            at=ctx.now(),
+            instance_id=instance.id,
+            process_id=instance.process_id,
+            details={"message": name, "started": [v.process_id for v in targets]},
+        )
+        for version in targets:
+            ctx.message_starts += 1
+            if ctx.message_starts > MAX_MESSAGE_STARTS:
+                raise RunFailure(
+                    f"message '{name}' started more than {MAX_MESSAGE_STARTS} instances in one"
+                    " step; processes that start each other must wait for something",
+                    None,
+                )
+            start_version(
+                ctx,
+                version,
+                dict(payload),
+                started_by=instance.started_by,
+                message=name,
+                parent_instance_id=instance.id,
+            )
+
+
+def start_version(
+    ctx: Context,
+    version: ProcessVersion,
+    data: dict,
+    *,
+    started_by: str | None,
+    message: str | None = None,
+    parent_instance_id: int | None = None,
+) -> Instance:
+    """Create an instance of `version`, fire its start event now and run until it waits."""
     spec = ctx.specs.get(ctx.session, version.id)
     now = ctx.now()
     run = WorkflowRun.start(spec.spec_json, data, ctx.script_engine)
     instance = Instance(
         process_version_id=version.id,
-        process_id=process_id,
+        process_id=version.process_id,
         state="running",
         data=json_safe(data),
         workflow_state="{}",
-        started_by=actor.username,
+        started_by=started_by,
         started_at=now,
         updated_at=now,
+        business_key=_business_key(data),
     )
     ctx.session.add(instance)
     ctx.session.flush()
+    details = {"version": version.version, "data": json_safe(data)}
+    if message:
+        details.update(message=message, started_from_instance=parent_instance_id)
     audit.record(
         ctx.session,
         "started",
         at=now,
-        username=actor.username,
+        username=started_by,
         instance_id=instance.id,
-        process_id=process_id,
-        details={"version": version.version, "data": json_safe(data)},
+        process_id=version.process_id,
+        details=details,
     )
     failure = None
     try:
-        run.run_engine_steps()
+        run.fire_start_event(message, data)
     except RunFailure as error:
         failure = error
     persist_run(ctx, instance, run, failure=failure)
     return instance
+
+
+def _business_key(data: dict) -> str | None:
+    for key in BUSINESS_KEYS:
+        value = data.get(key)
+        if value not in (None, ""):
+            return str(value)[:120]
+    return None
 
 
 def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
@@ -113,8 +184,19 @@ def persist_run(
     instance.updated_at = now
     instance.school_id = _school(instance.data) or instance.school_id
     instance.subject = _subject(instance.data) or instance.subject
+    instance.business_key = _business_key(instance.data) or instance.business_key
     ready = run.ready_user_tasks() if failure is None else []
-    _sync_tasks(ctx, instance, ready, completed_task_id)
+    if failure is None:
+        try:
+            _sync_tasks(ctx, instance, run, ready, completed_task_id)
+        except RunFailure as error:  # e.g. a camunda:dueDate expression that fails
+            failure = error
+            _sync_tasks(ctx, instance, run, [], completed_task_id)
+    else:
+        _sync_tasks(ctx, instance, run, [], completed_task_id)
+    if failure is None and instance.state == "error":
+        instance.state = "running"  # a retried step went through
+        instance.error_message = instance.error_element_id = None
     if failure is not None:
         instance.state = "error"
         instance.error_message = failure.message
@@ -138,10 +220,13 @@ def persist_run(
             instance_id=instance.id,
             process_id=instance.process_id,
         )
+    sync_instance_timers(ctx, instance, run.waiting_timers() if failure is None else [])
     ctx.session.flush()
+    if failure is None:
+        route_messages(ctx, instance, run.thrown_messages())
 
 
-def _sync_tasks(ctx: Context, instance: Instance, ready, completed_task_id) -> None:
+def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id) -> None:
     now = ctx.now()
     existing = {
         row.id: row
@@ -175,11 +260,14 @@ def _sync_tasks(ctx: Context, instance: Instance, ready, completed_task_id) -> N
             subject=instance.subject,
             state="ready",
             created_at=now,
+            due_at=run.task_due(info.id, info.assignment.get("dueDate"), now),
         )
         row.candidates = [TaskCandidate(role_key=r) for r in candidates.roles] + [
             TaskCandidate(username=u) for u in {*candidates.users, candidates.assignee} if u
         ]
         ctx.session.add(row)
+        if row.assignee:
+            notify_task(ctx.session, row, "assigned", now, once_per_task=True)
 
 
 def get_instance_row(ctx: Context, instance_id: int) -> Instance:
@@ -226,6 +314,19 @@ def describe_instance(ctx: Context, instance: Instance, open_tasks) -> InstanceR
         error_element_id=instance.error_element_id,
         open_tasks=tuple(open_tasks),
         history=tuple(audit.instance_history(ctx.session, instance.id)),
+    )
+
+
+def diagram(ctx: Context, instance: Instance) -> InstanceDiagram:
+    version = ctx.session.get(ProcessVersion, instance.process_version_id)
+    done, active = load_run(ctx, instance).element_states()
+    return InstanceDiagram(
+        instance_id=instance.id,
+        process_id=instance.process_id,
+        version=version.version,
+        bpmn_xml=process_xml(ctx.session, instance.process_id, version.version),
+        completed_element_ids=tuple(sorted(done)),
+        active_element_ids=tuple(sorted(active)),
     )
 
 

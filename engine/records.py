@@ -57,6 +57,7 @@ class ProcessRecord:
     name: str
     deployed_at: datetime
     starter_roles: tuple[str, ...] = ()
+    start_form: tuple[FormField, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -65,6 +66,7 @@ class ProcessRecord:
             "name": self.name,
             "deployed_at": _iso(self.deployed_at),
             "starter_roles": list(self.starter_roles),
+            "start_form": [f.to_dict() for f in self.start_form],
         }
 
 
@@ -200,3 +202,62 @@ class InstanceRecord:
             "open_tasks": [t.to_dict() for t in self.open_tasks],
             "history": [h.to_dict() for h in self.history],
         }
+
+
+@dataclass(frozen=True)
+class InstanceDiagram:
+    """What the instance page draws: the version's BPMN XML and which elements to mark."""
+
+    instance_id: int
+    process_id: str
+    version: int
+    bpmn_xml: str
+    completed_element_ids: tuple[str, ...]
+    active_element_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "instance_id": self.instance_id,
+            "process_id": self.process_id,
+            "version": self.version,
+            "bpmn_xml": self.bpmn_xml,
+            "completed_element_ids": list(self.completed_element_ids),
+            "active_element_ids": list(self.active_element_ids),
+        }
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    id: int
+    kind: str
+    subject: str
+    body: str
+    task_id: str | None
+    instance_id: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+    def to_dict(self) -> dict:
+        return {
+            **asdict(self),
+            "created_at": _iso(self.created_at),
+            "delivered_at": _iso(self.delivered_at),
+            "read_at": _iso(self.read_at),
+        }
+
+
+@dataclass(frozen=True)
+class TimerRecord:
+    id: int
+    kind: str
+    instance_id: int | None
+    process_id: str
+    element_id: str
+    due_at: datetime
+    state: str
+    attempts: int
+    last_error: str | None
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "due_at": _iso(self.due_at)}

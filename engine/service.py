@@ -9,31 +9,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, deployment, identity, instances, tasks
+from engine import audit, deployment, firing, identity, instances, notifications, tasks, timers
 from engine.bpmn.parser import SourceFile
+from engine.bpmn.runner import RunFailure
 from engine.bpmn.sandbox import make_script_engine
 from engine.clock import SystemClock
 from engine.context import Context
 from engine.db.migrate import upgrade_database
 from engine.db.models import Instance
 from engine.db.session import make_db_engine, make_session_factory
-from engine.deployment import SpecCache
 from engine.errors import ConflictError, PermissionDeniedError
 from engine.records import (
     DeploymentResult,
+    InstanceDiagram,
     InstanceRecord,
+    NotificationRecord,
     ProcessRecord,
     RoleRecord,
     SchoolRecord,
     TaskRecord,
+    TimerRecord,
     UserRecord,
 )
+from engine.specs import SpecCache
 from engine.tasks import TaskFilter
+
+
+@dataclass
+class FiringReport:
+    """What one `fire_due_timers` call did."""
+
+    fired: int = 0
+    failed: int = 0
+    conflicts: int = 0
 
 
 class EngineService:
@@ -149,13 +164,15 @@ class EngineService:
         files = [s if isinstance(s, SourceFile) else SourceFile(*s) for s in sources]
 
         def work(ctx: Context):
-            result = deployment.deploy(
+            result, new_versions = deployment.deploy(
                 ctx.session,
                 files,
                 deployed_by=deployed_by,
                 role_lookup=ctx.role_lookup,
                 now=ctx.now(),
             )
+            for version, start_timers in new_versions:
+                timers.schedule_start_timers(ctx, version, start_timers, ctx.now())
             audit.record(
                 ctx.session,
                 "deployed",
@@ -170,12 +187,20 @@ class EngineService:
     def list_processes(self) -> list[ProcessRecord]:
         return self._run(lambda ctx: deployment.list_processes(ctx.session))
 
+    def get_process(self, process_id: str) -> ProcessRecord:
+        """The latest version of a process, with its start form."""
+        return self._run(
+            lambda ctx: deployment.process_record(
+                deployment.latest_version(ctx.session, process_id)
+            )
+        )
+
     def list_startable_processes(self, username: str) -> list[ProcessRecord]:
         def work(ctx: Context):
             actor = identity.load_actor(ctx.session, username)
             return [
-                deployment._process_record(v)
-                for v in deployment._latest_versions(ctx.session).values()
+                deployment.process_record(v)
+                for v in deployment.latest_versions(ctx.session).values()
                 if instances.may_start(actor, v)
             ]
 
@@ -207,6 +232,25 @@ class EngineService:
             return self._describe(ctx, instance)
 
         return self._run(work)
+
+    def get_instance_diagram(
+        self, instance_id: int, *, username: str | None = None
+    ) -> InstanceDiagram:
+        """The BPMN XML of the instance's version with completed and waiting elements."""
+
+        def work(ctx: Context):
+            instance = instances.get_instance_row(ctx, instance_id)
+            if username is not None:
+                actor = identity.load_actor(ctx.session, username)
+                if not instances.can_see_instance(ctx, actor, instance):
+                    raise instances.NotFoundError(f"no instance {instance_id}")
+            return instances.diagram(ctx, instance)
+
+        return self._run(work)
+
+    def get_process_xml(self, process_id: str, version: int | None = None) -> str:
+        """The BPMN XML of a process version (latest by default)."""
+        return self._run(lambda ctx: deployment.process_xml(ctx.session, process_id, version))
 
     def list_instances(
         self,
@@ -251,6 +295,85 @@ class EngineService:
 
             record = replace(record, history=())
         return record
+
+    # -- timers and notifications ----------------------------------------------------------
+
+    def fire_due_timers(self, *, limit: int | None = None) -> FiringReport:
+        """Fire every timer due by the engine clock's now, one transaction per timer.
+
+        Safe to run in several processes against PostgreSQL (rows are taken with
+        SKIP LOCKED). A failing timer puts its instance in `error` and is retried later.
+        """
+        postgres = self.db_engine.dialect.name == "postgresql"
+        report = FiringReport()
+        skip: set[int] = set()
+        while limit is None or report.fired + report.failed < limit:
+            claimed: dict = {}
+            try:
+                with self._unit_of_work() as ctx:
+                    timer = timers.claim_due_timer(ctx, ctx.now(), skip, postgres=postgres)
+                    if timer is None:
+                        break
+                    claimed.update(id=timer.id, instance_id=timer.instance_id)
+                    fired = firing.fire_timer(ctx, timer, postgres=postgres)
+                if fired:
+                    report.fired += 1
+                else:
+                    skip.add(claimed["id"])
+            except RunFailure as failure:
+                report.failed += 1
+                skip.add(claimed["id"])
+                self._record_timer_failure(claimed["id"], claimed["instance_id"], failure)
+            except ConflictError:
+                skip.add(claimed["id"])
+                report.conflicts += 1
+        return report
+
+    def _record_timer_failure(self, timer_id: int, instance_id, failure: RunFailure) -> None:
+        def work(ctx: Context):
+            timers.record_failure(ctx, timer_id, instance_id, failure.message, failure.element_id)
+
+        self._run(work)
+
+    def scan_due_tasks(self, *, soon_hours: int = 48) -> int:
+        """Queue 'due soon' and 'overdue' notifications (each at most once per person)."""
+
+        def work(ctx: Context):
+            now = ctx.now()
+            soon = now + timedelta(hours=soon_hours)
+            return notifications.scan_overdue(ctx.session, now, soon=soon)
+
+        return self._run(work)
+
+    def deliver_notifications(self) -> int:
+        """Send queued notifications (SMTP when configured, else the log), each once."""
+        postgres = self.db_engine.dialect.name == "postgresql"
+        return self._run(
+            lambda ctx: notifications.deliver_pending(ctx.session, ctx.now(), postgres=postgres)
+        )
+
+    def list_notifications(
+        self, *, username: str, unread_only: bool = False, limit: int = 50
+    ) -> list[NotificationRecord]:
+        def work(ctx: Context):
+            rows = notifications.list_for_user(
+                ctx.session, username, unread_only=unread_only, limit=limit
+            )
+            return [notifications.to_record(r) for r in rows]
+
+        return self._run(work)
+
+    def mark_notification_read(self, notification_id: int, *, username: str) -> None:
+        self._run(
+            lambda ctx: notifications.mark_read(ctx.session, username, notification_id, ctx.now())
+        )
+
+    def list_failed_timers(self) -> list[TimerRecord]:
+        """Timers that gave up after their retries, for administrators."""
+        return self._run(lambda ctx: timers.list_timers(ctx.session, state="failed"))
+
+    def list_timers(self, *, instance_id: int | None = None) -> list[TimerRecord]:
+        return self._run(lambda ctx: timers.list_timers(ctx.session, instance_id=instance_id))
 
     # -- tasks ------------------------------------------------------------------------------
 

@@ -284,7 +284,6 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
     row.state = "completed"
     row.completed_at = now
     row.completed_by = actor.username
-    persist_run(ctx, instance, run, failure=failure, completed_task_id=row.id)
     audit.record(
         ctx.session,
         "completed",
@@ -296,9 +295,10 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
         element_id=row.element_id,
         details={
             "values": cleaned,
-            "changed": audit.changed_values(before, instance.data or {}),
+            "changed": audit.changed_values(before, json_safe(run.data())),
             "claimed_on_completion": claimed,
         },
     )
+    persist_run(ctx, instance, run, failure=failure, completed_task_id=row.id)
     ctx.session.flush()
     return row

@@ -10,7 +10,7 @@ import ast
 import re
 
 from engine.assignment import assignment_problem
-from engine.bpmn.parser import EXTENSION_PREFIX, ParsedLibrary
+from engine.bpmn.parser import EXTENSION_PREFIX, ParsedLibrary, form_from_dict, start_form_dict
 from engine.bpmn.sandbox import check_expression, check_script
 from engine.errors import DeploymentProblem, ScriptError
 from engine.forms import check_form_definition
@@ -79,7 +79,42 @@ def check_bpmn_file(library: ParsedLibrary, file_name: str, lookup: dict[str, st
             problems += _check_text(
                 library, file_name, task, script.text, script=True, what="script"
             )
+    problems += _check_references(library, file_name, root)
     problems += _check_user_tasks(library, file_name, lookup)
+    for process in root.xpath(_local("process")):
+        form = start_form_dict(process)
+        if form is not None:
+            start = process.xpath("./*[local-name()='startEvent']")[0]
+            for problem in check_form_definition(
+                form_from_dict(form), file_name=file_name, element_id=start.get("id")
+            ):
+                problem.line = problem.line or start.sourceline
+                problems.append(problem)
+    return problems
+
+
+def _check_references(library, file_name, root) -> list[DeploymentProblem]:
+    """Sequence flows and lanes must point at elements that exist (the XSD does not check)."""
+    problems = []
+    for process in root.xpath(_local("process")):
+        ids = set(process.xpath(".//@id"))
+        for flow in process.xpath(_local("sequenceFlow")):
+            for attribute in ("sourceRef", "targetRef"):
+                target = flow.get(attribute)
+                if not target:
+                    problems.append(_problem(library, file_name, flow, f"has no {attribute}"))
+                elif target not in ids:
+                    problems.append(
+                        _problem(
+                            library, file_name, flow, f"{attribute} '{target}' does not exist"
+                        )
+                    )
+        for ref in process.xpath(_local("flowNodeRef")):
+            if (ref.text or "").strip() not in ids:
+                lane = _owner(ref)
+                problems.append(
+                    _problem(library, file_name, lane, f"lane lists unknown element '{ref.text}'")
+                )
     return problems
 
 
@@ -214,3 +249,28 @@ def decision_refs(process) -> list[str]:
 def starter_roles(process) -> list[str]:
     raw = process.get("{http://camunda.org/schema/1.0/bpmn}candidateStarterGroups") or ""
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def start_message_names(process) -> list[str]:
+    """Names of the messages the process's start events catch."""
+    root = process.getroottree().getroot()
+    names = []
+    for ref in process.xpath(
+        "./*[local-name()='startEvent']/*[local-name()='messageEventDefinition']/@messageRef"
+    ):
+        found = root.xpath("./*[local-name()='message'][@id=$ref]/@name", ref=ref)
+        names.append(found[0] if found else ref)
+    return names
+
+
+def start_timer_definitions(process) -> list[tuple[str, str, str]]:
+    """(start event id, timeDate|timeDuration|timeCycle, expression) of timer start events."""
+    result = []
+    for start in process.xpath("./*[local-name()='startEvent']"):
+        for kind in ("timeDate", "timeDuration", "timeCycle"):
+            for node in start.xpath(
+                f"./*[local-name()='timerEventDefinition']/*[local-name()='{kind}']"
+            ):
+                if node.text and node.text.strip():
+                    result.append((start.get("id"), kind, node.text.strip()))
+    return result

@@ -13,11 +13,17 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskParser
-from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.camunda.specs.user_task import Form, UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.bpmn.timers import (
+    ClockBoundaryEventParser,
+    ClockIntermediateCatchEventParser,
+    ClockStartEventParser,
+)
 from engine.errors import DeploymentProblem
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -48,11 +54,18 @@ class AssignmentUserTaskParser(UserTaskParser):
 
 
 class SroflowParser(CamundaParser):
-    """The one parser flavour sroflow uses: Camunda plus the assignment attributes."""
+    """The one parser flavour sroflow uses: Camunda plus the assignment attributes and
+    timers that read the engine's clock."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (AssignmentUserTaskParser, UserTask),
+        full_tag("startEvent"): (ClockStartEventParser, StartEvent),
+        full_tag("intermediateCatchEvent"): (
+            ClockIntermediateCatchEventParser,
+            IntermediateCatchEvent,
+        ),
+        full_tag("boundaryEvent"): (ClockBoundaryEventParser, BoundaryEvent),
     }
 
 
@@ -194,3 +207,46 @@ class ParseFailure(Exception):
     def __init__(self, problems: list[DeploymentProblem]):
         self.problems = problems
         super().__init__("\n".join(map(str, problems)))
+
+
+def _camunda(name: str) -> str:
+    return f"{{{CAMUNDA_MODEL_NS}}}{name}"
+
+
+def start_form_dict(process) -> dict | None:
+    """The camunda:formData of a process's (none-)start event, in SpiffWorkflow's Form
+    dict shape; SpiffWorkflow's parser reads forms of user tasks only."""
+    starts = process.xpath("./*[local-name()='startEvent']")
+    for start in starts:
+        fields = start.xpath(".//*[local-name()='formData']/*[local-name()='formField']")
+        if not fields:
+            continue
+        result = []
+        for node in fields:
+            result.append(
+                {
+                    "id": node.get("id"),
+                    "type": node.get("type"),
+                    "label": node.get("label"),
+                    "default_value": node.get("defaultValue"),
+                    "properties": [
+                        {"id": p.get("id"), "value": p.get("value")}
+                        for p in node.xpath("./*[local-name()='properties']/*")
+                    ],
+                    "validation": [
+                        {"name": v.get("name"), "config": v.get("config")}
+                        for v in node.xpath("./*[local-name()='validation']/*")
+                    ],
+                    "options": [
+                        {"id": o.get("id"), "name": o.get("name")}
+                        for o in node.xpath("./*[local-name()='value']")
+                    ],
+                }
+            )
+        return {"key": start.get(_camunda("formKey")) or "", "fields": result}
+    return None
+
+
+def form_from_dict(data: dict | None):
+    """A SpiffWorkflow Form object from `start_form_dict` output (None stays None)."""
+    return Form(init=data) if data else None

@@ -7,14 +7,18 @@ records and a `RunFailure` instead of library exceptions.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer
 from engine.bpmn.parser import EXTENSION_PREFIX
+from engine.bpmn.timers import TimerBase, add_iso_duration
 from engine.errors import ScriptError
 
 # SpiffWorkflow's task iterators stop at depth 1000 (`max_depth`): past it, tasks vanish and
@@ -63,15 +67,51 @@ def _failure_from(error: Exception) -> RunFailure:
     return RunFailure(str(message), element_id)
 
 
+@dataclass(frozen=True)
+class TimerInfo:
+    """A timer event waiting in a workflow, with the time it is due."""
+
+    element_id: str
+    due_at: datetime
+
+
+def _timer_due(task) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next") if value.get("cycles", 0) != 0 else None
+    if not value:
+        return None
+    try:
+        return TimerBase.get_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _is_timer(task_spec) -> bool:
+    return isinstance(getattr(task_spec, "event_definition", None), TimerBase)
+
+
+def due_from_value(value, now: datetime) -> datetime | None:
+    """An ISO duration ('P14D') from now, or an ISO date/datetime; None if empty."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if text.upper().startswith("P"):
+        return add_iso_duration(now, text)
+    try:
+        return TimerBase.get_datetime(text)
+    except ValueError:
+        raise RunFailure(f"due date {text!r} is neither an ISO date nor a duration", None) from None
+
+
 class WorkflowRun:
     """A loaded workflow plus the script engine it must run with."""
 
     def __init__(self, workflow: BpmnWorkflow, script_engine):
         self.workflow = workflow
         # Deserialization brings back SpiffWorkflow's unsandboxed default: always replace it.
+        # (sub-workflows read the top workflow's engine)
         self.workflow.script_engine = script_engine
-        for sub in self.workflow.subprocesses.values():
-            sub.script_engine = script_engine
 
     @classmethod
     def start(cls, spec_json: str, data: dict, script_engine) -> WorkflowRun:
@@ -113,8 +153,6 @@ class WorkflowRun:
         self.run_engine_steps()
 
     def find_task(self, task_id: str):
-        import uuid
-
         try:
             return self.workflow.get_task_from_id(uuid.UUID(str(task_id)))
         except (ValueError, KeyError):
@@ -142,6 +180,25 @@ class WorkflowRun:
             form=getattr(spec, "form", None),
             data=task.data,
         )
+
+    def element_states(self) -> tuple[set[str], set[str]]:
+        """BPMN ids of elements that ran, and of those that wait now (for diagram marking)."""
+        done, active = set(), set()
+        for top in [self.workflow, *self.workflow.subprocesses.values()]:
+            for task in top.get_tasks():
+                bpmn_id = task.task_spec.bpmn_id
+                if not bpmn_id:
+                    continue
+                if task.state == TaskState.COMPLETED:
+                    done.add(bpmn_id)
+                elif task.state in (
+                    TaskState.READY,
+                    TaskState.WAITING,
+                    TaskState.STARTED,
+                    TaskState.ERROR,
+                ):
+                    active.add(bpmn_id)
+        return done - active, active
 
     def is_completed(self) -> bool:
         return self.workflow.is_completed()
@@ -175,3 +232,98 @@ class WorkflowRun:
                         task.task_spec.bpmn_id,
                     )
                 stack.extend((child, depth + 1) for child in task.children)
+
+    def waiting_timers(self) -> list[TimerInfo]:
+        found = []
+        for top in [self.workflow, *self.workflow.subprocesses.values()]:
+            for task in top.get_tasks(state=TaskState.WAITING):
+                if _is_timer(task.task_spec):
+                    due = _timer_due(task)
+                    if due is not None:
+                        found.append(TimerInfo(task.task_spec.bpmn_id, due))
+        return found
+
+    def fire_due_timers(self) -> tuple[list[str], list[str]]:
+        """Let every timer whose time has come fire, then run what follows.
+
+        Returns the ids of user tasks that a non-interrupting boundary timer reminded
+        about, and of those an interrupting one took away (escalated).
+        """
+        reminded, escalated = [], []
+        for top in [self.workflow, *self.workflow.subprocesses.values()]:
+            for task in top.get_tasks(state=TaskState.WAITING):
+                due = _timer_due(task) if _is_timer(task.task_spec) else None
+                if due is None or due > self._now() or not task.parent:
+                    continue
+                hosts = [
+                    str(t.id)
+                    for t in task.parent.children
+                    if t is not task and t.task_spec.manual and t.state == TaskState.READY
+                ]
+                if getattr(task.task_spec, "cancel_activity", True):
+                    escalated += hosts
+                else:
+                    reminded += hosts
+        try:
+            self.workflow.refresh_timers()
+        except (SpiffWorkflowException, ScriptError) as error:
+            raise _failure_from(error) from None
+        self.run_engine_steps()
+        return reminded, escalated
+
+    def _now(self) -> datetime:
+        return self.workflow.script_engine.environment.clock()
+
+    def fire_start_event(self, message_name: str | None = None, payload=None) -> None:
+        """Start now: a start event waiting for a timer or a message goes on at once."""
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if definition is None or not isinstance(task.task_spec, StartEvent):
+                continue
+            if _is_timer(task.task_spec):
+                task._set_internal_data(event_fired=True)
+            elif hasattr(definition, "result_var"):
+                task.internal_data[definition.name] = {
+                    "payload": payload or {},
+                    "result_var": "start_message",
+                }
+                task._set_internal_data(event_fired=True)
+            task.task_spec._update(task)
+        self.run_engine_steps()
+
+    def thrown_messages(self) -> list[tuple[str, dict]]:
+        """Messages thrown by this run that no task of its own caught: (name, payload)."""
+        result = []
+        for event in self.workflow.get_events():
+            definition = event.event_definition
+            name = getattr(definition, "name", None)
+            payload = event.payload.get("payload") if isinstance(event.payload, dict) else None
+            if name:
+                result.append((name, payload if isinstance(payload, dict) else {}))
+        return result
+
+    def task_due(self, task_id: str, due_expression: str | None, now: datetime) -> datetime | None:
+        """A ready task's due time: `camunda:dueDate`, else its earliest interrupting
+        boundary timer."""
+        task = self.find_task(task_id)
+        if task is None:
+            return None
+        if due_expression:
+            try:
+                value = self.workflow.script_engine.evaluate(task, due_expression)
+            except (SpiffWorkflowException, ScriptError) as error:
+                raise _failure_from(error) from None
+            return due_from_value(value, now)
+        dues = []
+        for sibling in task.parent.children if task.parent else []:
+            spec = sibling.task_spec
+            if (
+                sibling is task
+                or not _is_timer(spec)
+                or not getattr(spec, "cancel_activity", False)
+            ):
+                continue
+            due = _timer_due(sibling)
+            if due is not None:
+                dues.append(due)
+        return min(dues) if dues else None

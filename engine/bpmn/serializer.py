@@ -12,7 +12,18 @@ from copy import deepcopy
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 
-_registry = BpmnWorkflowSerializer.configure(deepcopy(CAMUNDA_CONFIG))
+from engine.bpmn.timers import serializer_replacements
+
+
+def _config() -> dict:
+    """A copy of the Camunda serializer config with our clock-aware timer classes."""
+    config = deepcopy(CAMUNDA_CONFIG)
+    for library_class, ours in serializer_replacements().items():
+        config[ours] = config.pop(library_class)
+    return config
+
+
+_registry = BpmnWorkflowSerializer.configure(_config())
 _serializer = BpmnWorkflowSerializer(_registry)
 
 SPEC_KEYS = ("spec", "subprocess_specs")

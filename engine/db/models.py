@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -107,6 +108,10 @@ class ProcessVersion(Base):
     file_ids: Mapped[list] = mapped_column(JSON)
     spec_json: Mapped[str] = mapped_column(Text)
     starter_roles: Mapped[list] = mapped_column(JSON, default=list)
+    # The start event's camunda:formData, in SpiffWorkflow's Form dict shape (or None).
+    start_form: Mapped[dict | None] = mapped_column(JSON)
+    # Names of the messages its start events catch (another process can start it).
+    start_messages: Mapped[list | None] = mapped_column(JSON)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
     deployed_at: Mapped[datetime]
 
@@ -141,6 +146,7 @@ class Instance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    business_key: Mapped[str | None] = mapped_column(String(120), index=True)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -210,3 +216,55 @@ class AuditEvent(Base):
     process_id: Mapped[str | None] = mapped_column(String(120))
     element_id: Mapped[str | None] = mapped_column(String(120))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Timer(Base):
+    """A waiting timer: an instance's timer event, or a process's timer start event.
+
+    Instance timers are a projection of the serialized workflow (rewritten with it); the
+    scheduler only queries this table. A row is gone only when the step that fired it
+    commits, so a scheduler that dies mid-way loses nothing.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "instance" or "start"
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+    )
+    process_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+    process_id: Mapped[str] = mapped_column(String(120))
+    element_id: Mapped[str] = mapped_column(String(120))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # For start timers: the remaining cycles (-1 = forever) and the interval in seconds.
+    cycles_left: Mapped[int | None] = mapped_column(Integer)
+    interval_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class Notification(Base):
+    """The outbox: messages for users (assigned, due soon, overdue, escalated), each
+    delivered once by the scheduler and listed in the web app."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user", "username", "created_at"),
+        Index("ix_notifications_undelivered", "delivered_at"),
+        UniqueConstraint("dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]

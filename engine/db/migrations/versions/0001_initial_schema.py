@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("file_ids", sa.JSON(), nullable=False),
         sa.Column("spec_json", sa.Text(), nullable=False),
         sa.Column("starter_roles", sa.JSON(), nullable=False),
+        sa.Column("start_form", sa.JSON(), nullable=True),
         sa.Column("deployment_id", sa.Integer(), nullable=False),
         sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

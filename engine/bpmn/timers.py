@@ -1,0 +1,136 @@
+"""Timer events that read the engine's clock instead of the wall clock.
+
+SpiffWorkflow's timer definitions call `datetime.now()` directly, so tests could only wait
+and demos could not move time. These subclasses keep the library's class names (so the
+serialized JSON is unchanged) and take "now" from the clock carried by the workflow's
+script engine, which the engine attaches after every load.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    BoundaryEventParser,
+    IntermediateCatchEventParser,
+    StartEventParser,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaStartEventParser,
+)
+
+TimerBase = spiff_timer.TimerEventDefinition
+
+
+def engine_now(my_task) -> datetime:
+    """The engine clock's now (falls back to the wall clock outside the engine)."""
+    environment = getattr(my_task.workflow.script_engine, "environment", None)
+    clock = getattr(environment, "clock", None)
+    return clock() if callable(clock) else datetime.now(UTC)
+
+
+def add_iso_duration(start: datetime, expression: str) -> datetime:
+    """`start` plus an ISO 8601 duration, months and years counted on the calendar."""
+    parsed = TimerBase.parse_iso_duration(expression)
+    return start + TimerBase.get_timedelta_from_start(parsed, start)
+
+
+class TimeDateEventDefinition(spiff_timer.TimeDateEventDefinition):
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=event_value)
+        if TimerBase.parse_time_or_duration(event_value) <= engine_now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class DurationTimerEventDefinition(spiff_timer.DurationTimerEventDefinition):
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        now = engine_now(my_task)
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = add_iso_duration(now, expression).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerBase.get_datetime(event_value) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class CycleTimerEventDefinition(spiff_timer.CycleTimerEventDefinition):
+    def cycle_complete(self, my_task):
+        now = engine_now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = parse_cycle(expression, now)
+            event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration}
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = datetime.fromisoformat(event_value["next"])
+            if next_event <= now:
+                event_value["next"] = (
+                    next_event + timedelta(seconds=event_value["duration"])
+                ).isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
+def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, float]:
+    """(cycles, first due time, seconds between) of an ISO 8601 repeating interval;
+    a bare `R/P1Y` starts one interval after `now`."""
+    components = expression.upper().replace("--", "/").strip("R").split("/")
+    if len(components) == 2 and components[1].startswith("P"):
+        cycles = int(components[0]) if components[0] else -1
+        first = add_iso_duration(now, components[1])
+        return cycles, first, (first - now).total_seconds()
+    cycles, start, duration = TimerBase.parse_iso_recurring_interval(expression)
+    return cycles, start, duration.total_seconds()
+
+
+_REPLACEMENTS = {
+    spiff_timer.TimeDateEventDefinition: TimeDateEventDefinition,
+    spiff_timer.DurationTimerEventDefinition: DurationTimerEventDefinition,
+    spiff_timer.CycleTimerEventDefinition: CycleTimerEventDefinition,
+}
+
+
+class _ClockTimers:
+    """Parser mixin: swap the library's timer definitions for the clock-aware ones."""
+
+    def parse_timer_event(self, event):
+        definition = super().parse_timer_event(event)
+        ours = _REPLACEMENTS.get(type(definition))
+        if ours is None:
+            return definition
+        return ours(definition.name, definition.expression, description=definition.description)
+
+
+class ClockStartEventParser(_ClockTimers, CamundaStartEventParser):
+    def create_task(self):
+        return StartEventParser.create_task(self)
+
+
+class ClockIntermediateCatchEventParser(_ClockTimers, CamundaIntermediateCatchEventParser):
+    def create_task(self):
+        return IntermediateCatchEventParser.create_task(self)
+
+
+class ClockBoundaryEventParser(_ClockTimers, CamundaBoundaryEventParser):
+    def create_task(self):
+        return BoundaryEventParser.create_task(self)
+
+
+def serializer_replacements() -> dict:
+    """Library timer class → ours, for the serializer configuration."""
+    return dict(_REPLACEMENTS)

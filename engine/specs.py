@@ -1,0 +1,63 @@
+"""Parsed process versions kept in memory: a version never changes once stored, so its
+spec JSON and per-element details are loaded once per process, not once per step."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from sqlalchemy.orm import Session
+
+from engine.bpmn import serializer
+from engine.db.models import ProcessVersion
+from engine.errors import NotFoundError
+
+
+class SpecCache:
+    """Spec JSON and per-element details of process versions, kept per process.
+
+    Versions never change once stored, so entries never go stale; the LRU bound keeps memory
+    flat when many versions exist.
+    """
+
+    def __init__(self, size: int = 256):
+        self._size = size
+        self._entries: OrderedDict[int, VersionSpec] = OrderedDict()
+
+    def get(self, session: Session, version_id: int) -> VersionSpec:
+        entry = self._entries.get(version_id)
+        if entry is None:
+            row = session.get(ProcessVersion, version_id)
+            if row is None:
+                raise NotFoundError(f"process version {version_id} does not exist")
+            entry = VersionSpec(row.id, row.process_id, row.version, row.spec_json)
+            self._entries[version_id] = entry
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(version_id)
+        return entry
+
+
+class VersionSpec:
+    """One process version: its spec JSON and, built lazily, each user task's form."""
+
+    def __init__(self, version_id: int, process_id: str, version: int, spec_json: str):
+        self.version_id = version_id
+        self.process_id = process_id
+        self.version = version
+        self.spec_json = spec_json
+        self._elements: dict | None = None
+
+    def element(self, element_id: str):
+        """The spec of one element (a user task's form and documentation), by BPMN id."""
+        if self._elements is None:
+            spec, subprocess_specs = serializer.specs_from_json(self.spec_json)
+            elements = {}
+            for process in [spec, *subprocess_specs.values()]:
+                for task_spec in process.task_specs.values():
+                    known = elements.get(task_spec.bpmn_id)
+                    # A multi-instance user task's form lives on its "[child]" spec.
+                    if task_spec.bpmn_id and (known is None or not hasattr(known, "form")):
+                        elements[task_spec.bpmn_id] = task_spec
+            self._elements = elements
+        return self._elements.get(element_id)
