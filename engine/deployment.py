@@ -19,6 +19,8 @@ from engine.bpmn.checks import (
     check_library_files,
     decision_refs,
     process_element,
+    start_message_names,
+    start_timer_definitions,
     starter_roles,
 )
 from engine.bpmn.parser import (
@@ -211,10 +213,14 @@ def _store(session, library, by_name, names, touched, deployed_by, now):
             spec_json=spec_json,
             starter_roles=starter_roles(element) if element is not None else [],
             start_form=start_form_dict(element) if element is not None else None,
+            start_messages=start_message_names(element) if element is not None else [],
             deployment_id=deployment.id,
             deployed_at=now,
         )
         session.add(version)
+        session.flush()
+        if element is not None:
+            new_versions.append((version, start_timer_definitions(element)))
         results.append(DeployedProcess(process_id, version.version, changed=True))
     decision_files = _latest_decision_files(session)
     for decision_id, name in sorted(library.decision_files.items()):

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from engine import audit
 from engine.bpmn.runner import due_from_value
-from engine.bpmn.timers import parse_cycle
+from engine.bpmn.timers import add_iso_duration, parse_cycle
 from engine.clock import as_utc
 from engine.context import Context
 from engine.db.models import Instance, ProcessVersion, Timer
@@ -69,7 +69,7 @@ def schedule_start_timers(ctx: Context, version: ProcessVersion, start_timers, n
         value = ctx.script_engine.environment.evaluate(expression, {})
         cycles, interval = None, None
         if kind == "timeCycle":
-            cycles, due, interval = parse_cycle(str(value), now)
+            cycles, due, interval, _ = parse_cycle(str(value), now)
         else:
             due = due_from_value(value, now)
         ctx.session.add(
@@ -82,7 +82,7 @@ def schedule_start_timers(ctx: Context, version: ProcessVersion, start_timers, n
                 state="waiting",
                 attempts=0,
                 cycles_left=cycles,
-                interval_seconds=interval,
+                interval=interval,
             )
         )
 
@@ -148,16 +148,15 @@ def record_failure(ctx: Context, timer_id: int, instance_id: int | None, message
 
 def advance_start_timer(timer: Timer, now) -> bool:
     """Move a cyclic start timer to its next due time; False when it has no more cycles."""
-    if timer.cycles_left is None or not timer.interval_seconds:
+    if timer.cycles_left is None or not timer.interval:
         return False
     if timer.cycles_left > 0:
         timer.cycles_left -= 1
     if timer.cycles_left == 0:
         return False
     due = as_utc(timer.due_at)
-    step = timedelta(seconds=timer.interval_seconds)
     while due <= now:
-        due += step
+        due = add_iso_duration(due, timer.interval)
     timer.due_at = due
     timer.attempts = 0
     timer.last_error = None

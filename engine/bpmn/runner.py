@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer
 from engine.bpmn.parser import EXTENSION_PREFIX
-from engine.bpmn.timers import TimerBase, add_iso_duration
+from engine.bpmn.timers import CycleTimerEventDefinition, TimerBase, add_iso_duration
 from engine.errors import ScriptError
 
 # SpiffWorkflow's task iterators stop at depth 1000 (`max_depth`): past it, tasks vanish and
@@ -207,17 +207,21 @@ class WorkflowRun:
         self.workflow.cancel()
 
     def data(self) -> dict:
-        """The process variables as they stand: what the latest finished step left."""
+        """The process variables as they stand: what the latest finished step of each
+        branch left (a parallel branch's results are not on its waiting join yet)."""
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        waiting = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
-        if waiting:
-            merged: dict = {}
-            for task in waiting:
-                merged.update(task.data)
-            return merged
-        last = self.workflow.last_task
-        return dict(last.data) if last is not None else dict(self.workflow.task_tree.data)
+        done = TaskState.COMPLETED
+        frontier = [
+            task
+            for task in self.workflow.get_tasks(state=done, skip_subprocesses=True)
+            if not any(child.state == done for child in task.children)
+        ]
+        frontier.sort(key=lambda task: task.last_state_change)
+        merged = dict(self.workflow.task_tree.data)
+        for task in frontier:
+            merged.update(task.data)
+        return merged
 
     def _check_depth(self) -> None:
         """Refuse to go on before SpiffWorkflow's iterators silently lose tasks."""
@@ -276,11 +280,17 @@ class WorkflowRun:
 
     def fire_start_event(self, message_name: str | None = None, payload=None) -> None:
         """Start now: a start event waiting for a timer or a message goes on at once."""
+        self.run_engine_steps()
         for task in self.workflow.get_tasks(state=TaskState.WAITING):
             definition = getattr(task.task_spec, "event_definition", None)
             if definition is None or not isinstance(task.task_spec, StartEvent):
                 continue
-            if _is_timer(task.task_spec):
+            if isinstance(definition, CycleTimerEventDefinition):
+                # One cycle now, then done: the schedule lives in the timer table, so an
+                # instance never spawns a new path every year.
+                now = self._now().isoformat()
+                task._set_internal_data(event_value={"cycles": 1, "next": now, "duration": 0.0})
+            elif _is_timer(task.task_spec):
                 task._set_internal_data(event_fired=True)
             elif hasattr(definition, "result_var"):
                 task.internal_data[definition.name] = {
@@ -289,6 +299,8 @@ class WorkflowRun:
                 }
                 task._set_internal_data(event_fired=True)
             task.task_spec._update(task)
+        self.run_engine_steps()
+        self.workflow.refresh_timers()  # a one-cycle start event now completes
         self.run_engine_steps()
 
     def thrown_messages(self) -> list[tuple[str, dict]]:

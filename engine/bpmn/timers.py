@@ -68,7 +68,7 @@ class CycleTimerEventDefinition(spiff_timer.CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = parse_cycle(expression, now)
+            cycles, start, _, duration = parse_cycle(expression, now)
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration}
         ready = False
         if event_value["cycles"] != 0:
@@ -86,16 +86,18 @@ class CycleTimerEventDefinition(spiff_timer.CycleTimerEventDefinition):
         return ready
 
 
-def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, float]:
-    """(cycles, first due time, seconds between) of an ISO 8601 repeating interval;
-    a bare `R/P1Y` starts one interval after `now`."""
+def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, str | None, float]:
+    """(cycles, first due time, ISO interval, seconds between) of an ISO 8601 repeating
+    interval; a bare `R/P1Y` starts one interval after `now`. The ISO interval (when the
+    expression has one) lets the next due time follow the calendar (leap years, months)."""
     components = expression.upper().replace("--", "/").strip("R").split("/")
-    if len(components) == 2 and components[1].startswith("P"):
-        cycles = int(components[0]) if components[0] else -1
-        first = add_iso_duration(now, components[1])
-        return cycles, first, (first - now).total_seconds()
+    cycles = int(components[0]) if components[0] else -1
+    interval = next((c for c in components[1:] if c.startswith("P")), None)
+    if len(components) == 2 and interval:
+        first = add_iso_duration(now, interval)
+        return cycles, first, interval, (first - now).total_seconds()
     cycles, start, duration = TimerBase.parse_iso_recurring_interval(expression)
-    return cycles, start, duration.total_seconds()
+    return cycles, start, interval, duration.total_seconds()
 
 
 _REPLACEMENTS = {

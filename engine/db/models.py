@@ -241,9 +241,9 @@ class Timer(Base):
     state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    # For start timers: the remaining cycles (-1 = forever) and the interval in seconds.
+    # For start timers: the remaining cycles (-1 = forever) and the ISO 8601 interval.
     cycles_left: Mapped[int | None] = mapped_column(Integer)
-    interval_seconds: Mapped[float | None] = mapped_column(Float)
+    interval: Mapped[str | None] = mapped_column(String(64))
 
 
 class Notification(Base):

@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("cycles_left", sa.Integer(), nullable=True),
-        sa.Column("interval_seconds", sa.Float(), nullable=True),
+        sa.Column("interval", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["instance_id"], ["instances.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["process_version_id"],
