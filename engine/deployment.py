@@ -153,6 +153,8 @@ def deploy(
     try:
         library = parse_files([*context, *files])
         problems = check_library_files(library, names, role_lookup)
+        if problems:
+            raise DeploymentError(problems)
         touched: dict[str, tuple[list[str], str]] = {}
         for process_id in executable_process_ids(library):
             spec, subprocess_specs = load_specs(library, process_id)

@@ -393,11 +393,13 @@ class EngineService:
 
         return self._run(work)
 
-    def get_task(self, task_id: str, *, username: str) -> TaskRecord:
-        """The task with its form fields and the instance data the user may see."""
+    def get_task(self, task_id: str, *, username: str | None) -> TaskRecord:
+        """The task with its form fields and the instance data the user may see;
+        `username=None` is the operator's view (CLI), with no scoping."""
 
         def work(ctx: Context):
-            return tasks.describe_task(ctx, identity.load_actor(ctx.session, username), task_id)
+            actor = identity.load_actor(ctx.session, username) if username else None
+            return tasks.describe_task(ctx, actor, task_id)
 
         return self._run(work)
 

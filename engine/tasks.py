@@ -247,8 +247,8 @@ def open_tasks_of(session, instance_id: int) -> list[TaskRecord]:
     return [task_record(r) for r in rows]
 
 
-def describe_task(ctx, actor: Actor, task_id: str) -> TaskRecord:
-    row = visible_row(ctx.session, actor, task_id)
+def describe_task(ctx, actor: Actor | None, task_id: str) -> TaskRecord:
+    row = _row(ctx.session, task_id) if actor is None else visible_row(ctx.session, actor, task_id)
     fields, documentation = form_fields(ctx, row)
     instance = ctx.session.get(Instance, row.instance_id)
     return task_record(row, form=fields, documentation=documentation, data=instance.data or {})

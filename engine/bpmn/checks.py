@@ -79,7 +79,9 @@ def check_bpmn_file(library: ParsedLibrary, file_name: str, lookup: dict[str, st
             problems += _check_text(
                 library, file_name, task, script.text, script=True, what="script"
             )
-    problems += _check_references(library, file_name, root)
+    broken_references = _check_references(library, file_name, root)
+    if broken_references:  # SpiffWorkflow's own message for these is misleading
+        return problems + broken_references
     problems += _check_user_tasks(library, file_name, lookup)
     for process in root.xpath(_local("process")):
         form = start_form_dict(process)
@@ -105,9 +107,7 @@ def _check_references(library, file_name, root) -> list[DeploymentProblem]:
                     problems.append(_problem(library, file_name, flow, f"has no {attribute}"))
                 elif target not in ids:
                     problems.append(
-                        _problem(
-                            library, file_name, flow, f"{attribute} '{target}' does not exist"
-                        )
+                        _problem(library, file_name, flow, f"{attribute} '{target}' does not exist")
                     )
         for ref in process.xpath(_local("flowNodeRef")):
             if (ref.text or "").strip() not in ids:
@@ -124,7 +124,8 @@ def _check_user_tasks(library: ParsedLibrary, file_name: str, lookup) -> list[De
     for process in root.xpath(_local("process")):
         try:
             spec = library.parser.get_process_parser(process.get("id")).get_spec()
-        except Exception:  # reported by load_specs with full detail
+        except Exception as error:  # SpiffWorkflow caches a half-built spec: report it here
+            problems.append(library.problem(error, file_name))
             continue
         problems += _check_spec_user_tasks(library, file_name, spec, lookup)
     return problems

@@ -17,7 +17,9 @@ CANDIDATE = {
 }
 
 
-def test_two_concurrent_completions_have_exactly_one_winner(people, database_url, clock, monkeypatch):
+def test_two_concurrent_completions_have_exactly_one_winner(
+    people, database_url, clock, monkeypatch
+):
     people.deploy_files([str(DATA / "candidate_review.bpmn")])
     people.add_user("hugo", roles=["hr"])
     instance = people.start_instance("candidate_review", username="hana", data={})

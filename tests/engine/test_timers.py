@@ -114,12 +114,8 @@ def test_timer_start_event_starts_an_instance_every_year(people, clock):
 
 
 def test_failing_timer_puts_the_instance_in_error_and_retries_with_backoff(timed, clock):
-    bad = timed.start_instance(
-        "short_wait", username="hana", data={"wait": "PT1H", "divisor": 0}
-    )
-    good = timed.start_instance(
-        "short_wait", username="hana", data={"wait": "PT1H", "divisor": 4}
-    )
+    bad = timed.start_instance("short_wait", username="hana", data={"wait": "PT1H", "divisor": 0})
+    good = timed.start_instance("short_wait", username="hana", data={"wait": "PT1H", "divisor": 4})
     clock.advance(hours=2)
     report = timed.fire_due_timers()
     assert (report.fired, report.failed) == (1, 1)
