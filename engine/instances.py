@@ -312,6 +312,7 @@ def describe_instance(ctx: Context, instance: Instance, open_tasks) -> InstanceR
         ended_at=as_utc(instance.ended_at),
         error_message=instance.error_message,
         error_element_id=instance.error_element_id,
+        business_key=instance.business_key,
         open_tasks=tuple(open_tasks),
         history=tuple(audit.instance_history(ctx.session, instance.id)),
     )

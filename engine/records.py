@@ -179,6 +179,7 @@ class InstanceRecord:
     ended_at: datetime | None
     error_message: str | None
     error_element_id: str | None
+    business_key: str | None = None
     open_tasks: tuple[TaskRecord, ...] = ()
     history: tuple[HistoryEvent, ...] = ()
 
@@ -190,6 +191,7 @@ class InstanceRecord:
             "state": self.state,
             "school_id": self.school_id,
             "subject": self.subject,
+            "business_key": self.business_key,
             "data": self.data,
             "started_by": self.started_by,
             "started_at": _iso(self.started_at),

@@ -258,14 +258,20 @@ class EngineService:
         username: str | None = None,
         state: str | None = None,
         process_id: str | None = None,
+        business_key: str | None = None,
         limit: int = 100,
     ) -> list[InstanceRecord]:
+        """Instances newest first; `business_key` (an officer_id or candidate_id) gathers
+        one officer's history across processes."""
+
         def work(ctx: Context):
             query = select(Instance).order_by(Instance.id.desc()).limit(limit)
             if state:
                 query = query.where(Instance.state == state)
             if process_id:
                 query = query.where(Instance.process_id == process_id)
+            if business_key:
+                query = query.where(Instance.business_key == business_key)
             actor = identity.load_actor(ctx.session, username) if username else None
             rows = [
                 r
