@@ -20,7 +20,7 @@ from engine.db.models import Instance, ProcessVersion, Task, TaskCandidate
 from engine.deployment import latest_version, latest_versions, process_xml, start_form_fields
 from engine.errors import InvalidStateError, NotFoundError, PermissionDeniedError
 from engine.forms import validate_submission
-from engine.identity import Actor
+from engine.identity import Actor, load_actor
 from engine.notifications import notify_task
 from engine.records import InstanceDiagram, InstanceRecord
 from engine.timers import sync_instance_timers
@@ -274,6 +274,17 @@ def get_instance_row(ctx: Context, instance_id: int) -> Instance:
     instance = ctx.session.get(Instance, instance_id)
     if instance is None:
         raise NotFoundError(f"no instance {instance_id}")
+    return instance
+
+
+def visible_instance(ctx: Context, instance_id: int, username: str | None) -> Instance:
+    """The instance, if `username` may see it (None: the operator sees everything);
+    an instance of another school is 'not found', never shown."""
+    instance = get_instance_row(ctx, instance_id)
+    if username is not None:
+        actor = load_actor(ctx.session, username)
+        if not can_see_instance(ctx, actor, instance):
+            raise NotFoundError(f"no instance {instance_id}")
     return instance
 
 

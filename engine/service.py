@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import Engine, select
@@ -224,12 +224,7 @@ class EngineService:
         """One instance with open tasks and history; `username` applies school scoping."""
 
         def work(ctx: Context):
-            instance = instances.get_instance_row(ctx, instance_id)
-            if username is not None:
-                actor = identity.load_actor(ctx.session, username)
-                if not instances.can_see_instance(ctx, actor, instance):
-                    raise instances.NotFoundError(f"no instance {instance_id}")
-            return self._describe(ctx, instance)
+            return self._describe(ctx, instances.visible_instance(ctx, instance_id, username))
 
         return self._run(work)
 
@@ -239,12 +234,7 @@ class EngineService:
         """The BPMN XML of the instance's version with completed and waiting elements."""
 
         def work(ctx: Context):
-            instance = instances.get_instance_row(ctx, instance_id)
-            if username is not None:
-                actor = identity.load_actor(ctx.session, username)
-                if not instances.can_see_instance(ctx, actor, instance):
-                    raise instances.NotFoundError(f"no instance {instance_id}")
-            return instances.diagram(ctx, instance)
+            return instances.diagram(ctx, instances.visible_instance(ctx, instance_id, username))
 
         return self._run(work)
 
@@ -296,11 +286,7 @@ class EngineService:
         record = instances.describe_instance(
             ctx, instance, tasks.open_tasks_of(ctx.session, instance.id)
         )
-        if not with_history:
-            from dataclasses import replace
-
-            record = replace(record, history=())
-        return record
+        return record if with_history else replace(record, history=())
 
     # -- timers and notifications ----------------------------------------------------------
 
