@@ -301,8 +301,9 @@ def test_repeated_large_values_hit_the_run_budget(env):
         env.execute(script, {}, {})
 
 
-def test_creating_millions_of_objects_is_stopped(env, monkeypatch):
+def test_creating_millions_of_objects_is_stopped(monkeypatch):
     monkeypatch.setattr(sandbox, "MAX_NEW_BLOCKS", 100_000)
+    env = SandboxedEnvironment(time_limit=60)  # the object bound, not the clock, must stop it
     script = "base = [(0,)] * 10000\nkept = [list(map(list, base)) for i in range(64)]"
     # The guard counts net growth of the process's blocks: garbage left by earlier tests,
     # collected during the run, would hide the growth, so start from a clean heap.
