@@ -56,7 +56,7 @@ def find_candidates(
     if raw_assignee:
         value = data.get(raw_assignee, raw_assignee)
         assignee = value if isinstance(value, str) and value else None
-    if not roles and not users and lane:
+    if not roles and not users and not assignee and lane:
         role = lookup.get(normalize_role_name(lane))
         if role:
             roles = [role]

@@ -157,6 +157,8 @@ def deploy(
             raise DeploymentError(problems)
         touched: dict[str, tuple[list[str], str]] = {}
         for process_id in executable_process_ids(library):
+            if process_id not in library.process_files:
+                continue  # an embedded sub-process: part of its parent's spec
             spec, subprocess_specs = load_specs(library, process_id)
             bundle = _bundle(library, process_id, subprocess_specs)
             if set(bundle) & set(names):

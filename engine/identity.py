@@ -57,17 +57,26 @@ def _user(session: Session, username: str) -> User:
 
 
 def load_actor(session: Session, username: str) -> Actor:
-    """The active user `username` with roles and schools; NotFoundError otherwise."""
-    user = _user(session, username)
-    if not user.active:
+    """The active user `username` with roles and schools; NotFoundError otherwise.
+
+    One query (every engine call starts with this): the user joined to roles and schools.
+    """
+    rows = session.execute(
+        select(User.active, UserRole.role_key, Role.school_scoped, UserSchool.school_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Role, Role.key == UserRole.role_key)
+        .outerjoin(UserSchool, UserSchool.user_id == User.id)
+        .where(User.username == username)
+    ).all()
+    if not rows:
+        raise NotFoundError(f"no user named '{username}'")
+    if not rows[0].active:
         raise NotFoundError(f"user '{username}' is deactivated")
-    roles = role_keys(session)
-    keys = frozenset(r.role_key for r in user.roles)
     return Actor(
-        username=user.username,
-        roles=keys,
-        schools=frozenset(s.school_id for s in user.schools),
-        scoped_roles=frozenset(k for k in keys if roles[k].school_scoped),
+        username=username,
+        roles=frozenset(r.role_key for r in rows if r.role_key),
+        schools=frozenset(r.school_id for r in rows if r.school_id),
+        scoped_roles=frozenset(r.role_key for r in rows if r.role_key and r.school_scoped),
     )
 
 

@@ -165,6 +165,12 @@ def _business_key(data: dict) -> str | None:
 
 
 def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
+    """The instance's workflow: kept in memory since its last step if that is still the
+    saved version (engine/run_cache.py), else deserialized from its row."""
+    if ctx.runs is not None:
+        run = ctx.runs.take(instance.id, instance.row_version)
+        if run is not None:
+            return run.reuse(ctx.script_engine)
     spec = ctx.specs.get(ctx.session, instance.process_version_id)
     return WorkflowRun.load(instance.workflow_state, spec.spec_json, ctx.script_engine)
 
@@ -179,6 +185,7 @@ def persist_run(
 ) -> None:
     """Write the workflow state and its projections (task rows, audit) for this step."""
     now = ctx.now()
+    messages = run.thrown_messages()  # taken out of the workflow before it is saved
     instance.workflow_state = run.save()
     instance.data = json_safe(run.data())
     instance.updated_at = now
@@ -220,10 +227,16 @@ def persist_run(
             instance_id=instance.id,
             process_id=instance.process_id,
         )
-    sync_instance_timers(ctx, instance, run.waiting_timers() if failure is None else [])
+    waiting = run.waiting_timers() if failure is None else []
+    # No timer before and none now: no row to add or remove (the timer table is this
+    # projection), so the query is skipped.
+    if waiting or run.persisted_timers != []:
+        sync_instance_timers(ctx, instance, waiting)
+    run.persisted_timers = waiting
     ctx.session.flush()
+    ctx.keep_run(instance, run)
     if failure is None:
-        route_messages(ctx, instance, run.thrown_messages())
+        route_messages(ctx, instance, messages)
 
 
 def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id) -> None:
@@ -261,6 +274,7 @@ def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id)
             state="ready",
             created_at=now,
             due_at=run.task_due(info.id, info.assignment.get("dueDate"), now),
+            data=json_safe(info.data),
         )
         row.candidates = [TaskCandidate(role_key=r) for r in candidates.roles] + [
             TaskCandidate(username=u) for u in {*candidates.users, candidates.assignee} if u
@@ -331,7 +345,9 @@ def describe_instance(ctx: Context, instance: Instance, open_tasks) -> InstanceR
 
 def diagram(ctx: Context, instance: Instance) -> InstanceDiagram:
     version = ctx.session.get(ProcessVersion, instance.process_version_id)
-    done, active = load_run(ctx, instance).element_states()
+    run = load_run(ctx, instance)
+    done, active = run.element_states()
+    ctx.keep_run(instance, run)  # unchanged: the next step can still use it
     return InstanceDiagram(
         instance_id=instance.id,
         process_id=instance.process_id,

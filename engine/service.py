@@ -38,6 +38,7 @@ from engine.records import (
     TimerRecord,
     UserRecord,
 )
+from engine.run_cache import RunCache
 from engine.specs import SpecCache
 from engine.tasks import TaskFilter
 
@@ -66,6 +67,7 @@ class EngineService:
         self.clock = clock or SystemClock()
         self._sessions = make_session_factory(self.db_engine)
         self._specs = SpecCache()
+        self._runs = RunCache()
         self._script_engine = make_script_engine(clock=self.clock.now, time_limit=script_time_limit)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -73,8 +75,9 @@ class EngineService:
     @contextmanager
     def _unit_of_work(self):
         session = self._sessions()
+        ctx = Context(session, self.clock, self._specs, self._script_engine, runs=self._runs)
         try:
-            yield Context(session, self.clock, self._specs, self._script_engine)
+            yield ctx
             session.commit()
         except StaleDataError:
             session.rollback()
@@ -96,6 +99,8 @@ class EngineService:
             raise
         finally:
             session.close()
+        for callback in ctx.after_commit:
+            callback()
 
     def _run(self, work: Callable[[Context], object]):
         with self._unit_of_work() as ctx:

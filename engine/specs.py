@@ -7,9 +7,11 @@ from collections import OrderedDict
 
 from sqlalchemy.orm import Session
 
+from engine.assignment import role_lookup
 from engine.bpmn import serializer
 from engine.db.models import ProcessVersion
 from engine.errors import NotFoundError
+from engine.identity import role_keys
 
 
 class SpecCache:
@@ -22,6 +24,16 @@ class SpecCache:
     def __init__(self, size: int = 256):
         self._size = size
         self._entries: OrderedDict[int, VersionSpec] = OrderedDict()
+        self._role_lookup: dict[str, str] | None = None
+
+    def role_lookup(self, session: Session) -> dict[str, str]:
+        """Normalized role key or name -> role key. Roles are seeded by migrations only, so
+        they are read once per process (a new role needs a restart, as a migration does)."""
+        if self._role_lookup is None:
+            self._role_lookup = role_lookup(
+                {key: role.name for key, role in role_keys(session).items()}
+            )
+        return self._role_lookup
 
     def get(self, session: Session, version_id: int) -> VersionSpec:
         entry = self._entries.get(version_id)

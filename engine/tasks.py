@@ -250,8 +250,14 @@ def open_tasks_of(session, instance_id: int) -> list[TaskRecord]:
 def describe_task(ctx, actor: Actor | None, task_id: str) -> TaskRecord:
     row = _row(ctx.session, task_id) if actor is None else visible_row(ctx.session, actor, task_id)
     fields, documentation = form_fields(ctx, row)
-    instance = ctx.session.get(Instance, row.instance_id)
-    return task_record(row, form=fields, documentation=documentation, data=instance.data or {})
+    return task_record(row, form=fields, documentation=documentation, data=_task_data(ctx, row))
+
+
+def _task_data(ctx, row: Task) -> dict:
+    """What the task saw when it became ready (older rows: the instance's variables)."""
+    if row.data is not None:
+        return row.data
+    return ctx.session.get(Instance, row.instance_id).data or {}
 
 
 def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
@@ -269,7 +275,11 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
         raise InvalidStateError(f"instance {instance.id} is {instance.state}")
     fields, _ = form_fields(ctx, row)
     before = json_safe(instance.data or {})
-    cleaned = validate_submission(fields, values, current=before)
+    seen = _task_data(ctx, row)
+    cleaned = validate_submission(fields, values, current=seen)
+    for field in fields:  # an optional field left out is recorded as empty, not missing
+        if not field.readonly and field.id not in cleaned and field.id not in seen:
+            cleaned[field.id] = None
     run = load_run(ctx, instance)
     failure = None
     try:

@@ -60,6 +60,11 @@ def check_bpmn_file(library: ParsedLibrary, file_name: str, lookup: dict[str, st
         problems += _check_text(library, file_name, node, node.text, what="completion condition")
     for node in root.xpath(_local("loopCardinality")):
         problems += _check_text(library, file_name, node, node.text, what="loop cardinality")
+    camunda_expression = "{http://camunda.org/schema/1.0/bpmn}expression"
+    for node in root.xpath(_local("messageEventDefinition")):
+        problems += _check_text(
+            library, file_name, node, node.get(camunda_expression), what="message payload"
+        )
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         for node in root.xpath(_local(tag)):
             problems += _check_text(library, file_name, node, node.text, what=f"timer {tag}")
@@ -133,6 +138,7 @@ def _check_user_tasks(library: ParsedLibrary, file_name: str, lookup) -> list[De
 
 def _check_spec_user_tasks(library, file_name, spec, lookup) -> list[DeploymentProblem]:
     problems = []
+    element_ids = {t.bpmn_id for t in spec.task_specs.values() if t.bpmn_id}
     for task_spec in spec.task_specs.values():
         if not getattr(task_spec, "manual", False) or not hasattr(task_spec, "form"):
             continue
@@ -147,6 +153,17 @@ def _check_spec_user_tasks(library, file_name, spec, lookup) -> list[DeploymentP
         why = assignment_problem(assignment, task_spec.lane, lookup)
         if why:
             problems.append(DeploymentProblem(file_name, why, element_id, line))
+        for field in getattr(task_spec.form, "fields", None) or ():
+            if field.id in element_ids:  # SpiffWorkflow then fails with a misleading error
+                problems.append(
+                    DeploymentProblem(
+                        file_name,
+                        f"form field '{field.id}' has the id of an element of this process;"
+                        " rename the field or the element",
+                        element_id,
+                        line,
+                    )
+                )
         for problem in check_form_definition(
             task_spec.form, file_name=file_name, element_id=element_id
         ):

@@ -13,9 +13,14 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskParser
+from SpiffWorkflow.camunda.specs.multiinstance_task import (
+    ParallelMultiInstanceTask,
+    SequentialMultiInstanceTask,
+)
 from SpiffWorkflow.camunda.specs.user_task import Form, UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -68,6 +73,8 @@ class SroflowParser(CamundaParser):
         full_tag("boundaryEvent"): (ClockBoundaryEventParser, BoundaryEvent),
     }
 
+
+CamundaMultiInstance = (ParallelMultiInstanceTask, SequentialMultiInstanceTask)
 
 _validator: BpmnValidator | None = None
 
@@ -189,6 +196,8 @@ def load_specs(library: ParsedLibrary, process_id: str):
     try:
         spec = library.parser.get_spec(process_id)
         subprocess_specs = library.parser.get_subprocess_specs(process_id)
+        for process_spec in [spec, *subprocess_specs.values()]:
+            _settle_multi_instance(process_spec)
     except (ValidationException, SpiffWorkflowException) as error:
         raise ParseFailure(
             [library.problem(error, library.process_files.get(process_id))]
@@ -199,6 +208,22 @@ def load_specs(library: ParsedLibrary, process_id: str):
         )
         raise ParseFailure([problem]) from None
     return spec, subprocess_specs
+
+
+def _settle_multi_instance(process_spec) -> None:
+    """Give a collection-based Camunda multi-instance its input settings now.
+
+    SpiffWorkflow's Camunda flavour adds them to the spec object while running; we rebuild
+    specs from their stored JSON on every load, so without this each later step would see
+    a spec without them (results appended to the collection instead of replacing items).
+    """
+    for task_spec in process_spec.task_specs.values():
+        if not isinstance(task_spec, CamundaMultiInstance):
+            continue
+        if task_spec.cardinality is None and task_spec.data_output is not None:
+            task_spec.data_input = TaskDataReference(task_spec.data_output.bpmn_id)
+            if task_spec.output_item is not None:
+                task_spec.input_item = TaskDataReference(task_spec.output_item.bpmn_id)
 
 
 class ParseFailure(Exception):

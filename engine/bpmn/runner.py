@@ -7,18 +7,19 @@ records and a `RunFailure` instead of library exceptions.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer
 from engine.bpmn.parser import EXTENSION_PREFIX
 from engine.bpmn.timers import CycleTimerEventDefinition, TimerBase, add_iso_duration
+from engine.bpmn.workflow import BpmnWorkflow, completed_frontier
 from engine.errors import ScriptError
 
 # SpiffWorkflow's task iterators stop at depth 1000 (`max_depth`): past it, tasks vanish and
@@ -107,11 +108,29 @@ def due_from_value(value, now: datetime) -> datetime | None:
 class WorkflowRun:
     """A loaded workflow plus the script engine it must run with."""
 
-    def __init__(self, workflow: BpmnWorkflow, script_engine):
+    def __init__(self, workflow: BpmnWorkflow, script_engine, *, new: bool = False):
         self.workflow = workflow
         # Deserialization brings back SpiffWorkflow's unsandboxed default: always replace it.
         # (sub-workflows read the top workflow's engine)
         self.workflow.script_engine = script_engine
+        # Tasks whose state changed at or after this time (time.time(), as SpiffWorkflow
+        # stamps them) are the ones this step touched: only they need settling and a depth.
+        self._since = 0.0 if new else time.time()
+        self._depths: dict = {}
+        self._data: dict | None = None
+        # The timers the last persisted step waited for (None: not known, as after a load).
+        self.persisted_timers: list | None = [] if new else None
+        self._saved_events: list = list(workflow.bpmn_events)
+        self._fragments: dict = {}  # JSON of finished tasks, reused by the next save
+
+    def reuse(self, script_engine) -> WorkflowRun:
+        """Make this run, kept in memory since it was saved, ready for the next step: the
+        same state a load of its saved JSON would give (which includes the thrown events
+        that were saved with it)."""
+        self.workflow.script_engine = script_engine
+        self.workflow.bpmn_events = list(self._saved_events)
+        self._data = None
+        return self
 
     @classmethod
     def start(cls, spec_json: str, data: dict, script_engine) -> WorkflowRun:
@@ -119,17 +138,23 @@ class WorkflowRun:
         spec, subprocess_specs = serializer.specs_from_json(spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
         workflow.task_tree.set_data(**json.loads(json.dumps(data)))
-        return cls(workflow, script_engine)
+        return cls(workflow, script_engine, new=True)
 
     @classmethod
     def load(cls, state: str, spec_json: str, script_engine) -> WorkflowRun:
         return cls(serializer.workflow_from_json(state, spec_json), script_engine)
 
     def save(self) -> str:
-        return serializer.workflow_to_json(self.workflow)
+        """The workflow's JSON; afterwards this object equals what loading it would give."""
+        settled_at = time.time()
+        serializer.settle(self.workflow, self._since)
+        self._since = settled_at
+        self._saved_events = list(self.workflow.bpmn_events)
+        return serializer.workflow_to_json(self.workflow, self._fragments)
 
     def run_engine_steps(self) -> None:
         """Run scripts, gateways and service steps until only people (or time) can go on."""
+        self._data = None
         try:
             self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ScriptError) as error:
@@ -145,6 +170,7 @@ class WorkflowRun:
         task = self.find_task(task_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise LookupError(task_id)
+        self._data = None
         task.set_data(**json.loads(json.dumps(values)))
         try:
             task.run()
@@ -184,67 +210,95 @@ class WorkflowRun:
     def element_states(self) -> tuple[set[str], set[str]]:
         """BPMN ids of elements that ran, and of those that wait now (for diagram marking)."""
         done, active = set(), set()
-        for top in [self.workflow, *self.workflow.subprocesses.values()]:
-            for task in top.get_tasks():
-                bpmn_id = task.task_spec.bpmn_id
-                if not bpmn_id:
-                    continue
-                if task.state == TaskState.COMPLETED:
-                    done.add(bpmn_id)
-                elif task.state in (
-                    TaskState.READY,
-                    TaskState.WAITING,
-                    TaskState.STARTED,
-                    TaskState.ERROR,
-                ):
-                    active.add(bpmn_id)
+        # get_tasks() walks into sub-processes too
+        for task in self.workflow.get_tasks():
+            bpmn_id = task.task_spec.bpmn_id
+            if not bpmn_id:
+                continue
+            if task.state == TaskState.COMPLETED:
+                done.add(bpmn_id)
+            elif task.state in (
+                TaskState.READY,
+                TaskState.WAITING,
+                TaskState.STARTED,
+                TaskState.ERROR,
+            ):
+                active.add(bpmn_id)
         return done - active, active
 
     def is_completed(self) -> bool:
         return self.workflow.is_completed()
 
     def cancel(self) -> None:
+        self._data = None
         self.workflow.cancel()
 
     def data(self) -> dict:
         """The process variables as they stand: what the latest finished step of each
-        branch left (a parallel branch's results are not on its waiting join yet)."""
+        branch left (a parallel branch's results are not on its waiting join yet).
+
+        Kept until the workflow changes: a step asks twice (the audit's changed values and
+        the instance row), and the walk grows with the history."""
+        if self._data is None:
+            self._data = self._merged_data()
+        return self._data
+
+    def _merged_data(self) -> dict:
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        done = TaskState.COMPLETED
-        frontier = [
-            task
-            for task in self.workflow.get_tasks(state=done, skip_subprocesses=True)
-            if not any(child.state == done for child in task.children)
-        ]
-        frontier.sort(key=lambda task: task.last_state_change)
+        frontier = completed_frontier(self.workflow)
+        if frontier is None:
+            done = TaskState.COMPLETED
+            frontier = [
+                task
+                for task in self.workflow.get_tasks(state=done, skip_subprocesses=True)
+                if not any(child.state == done for child in task.children)
+            ]
+            frontier.sort(key=lambda task: task.last_state_change)
         merged = dict(self.workflow.task_tree.data)
         for task in frontier:
             merged.update(task.data)
         return merged
 
     def _check_depth(self) -> None:
-        """Refuse to go on before SpiffWorkflow's iterators silently lose tasks."""
+        """Refuse to go on before SpiffWorkflow's iterators silently lose tasks.
+
+        Only tasks this step touched can have grown deeper; each one's depth comes from its
+        parent's, remembered, so a step costs what it added, not the whole history.
+        """
+        depths = self._depths
         for top in [self.workflow, *self.workflow.subprocesses.values()]:
-            stack = [(top.task_tree, 0)]
-            while stack:
-                task, depth = stack.pop()
+            for task in top.tasks.values():
+                if task.last_state_change < self._since or task.id in depths:
+                    continue
+                depth = self._depth(task)
                 if depth >= SAFE_TREE_DEPTH:
                     raise RunFailure(
                         f"this instance repeated a loop too often ({depth} steps in one path);"
                         " model repeating cycles as new instances or call activities",
                         task.task_spec.bpmn_id,
                     )
-                stack.extend((child, depth + 1) for child in task.children)
+
+    def _depth(self, task) -> int:
+        """Steps from the root of the task's own (sub-)workflow tree, memoized by task id."""
+        depths, path = self._depths, []
+        while task is not None and task.id not in depths:
+            path.append(task)
+            task = task.parent
+        depth = -1 if task is None else depths[task.id]
+        for ancestor in reversed(path):
+            depth += 1
+            depths[ancestor.id] = depth
+        return depth
 
     def waiting_timers(self) -> list[TimerInfo]:
         found = []
-        for top in [self.workflow, *self.workflow.subprocesses.values()]:
-            for task in top.get_tasks(state=TaskState.WAITING):
-                if _is_timer(task.task_spec):
-                    due = _timer_due(task)
-                    if due is not None:
-                        found.append(TimerInfo(task.task_spec.bpmn_id, due))
+        # get_tasks() walks into sub-processes too
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            if _is_timer(task.task_spec):
+                due = _timer_due(task)
+                if due is not None:
+                    found.append(TimerInfo(task.task_spec.bpmn_id, due))
         return found
 
     def fire_due_timers(self) -> tuple[list[str], list[str]]:
@@ -254,20 +308,20 @@ class WorkflowRun:
         about, and of those an interrupting one took away (escalated).
         """
         reminded, escalated = [], []
-        for top in [self.workflow, *self.workflow.subprocesses.values()]:
-            for task in top.get_tasks(state=TaskState.WAITING):
-                due = _timer_due(task) if _is_timer(task.task_spec) else None
-                if due is None or due > self._now() or not task.parent:
-                    continue
-                hosts = [
-                    str(t.id)
-                    for t in task.parent.children
-                    if t is not task and t.task_spec.manual and t.state == TaskState.READY
-                ]
-                if getattr(task.task_spec, "cancel_activity", True):
-                    escalated += hosts
-                else:
-                    reminded += hosts
+        # get_tasks() walks into sub-processes too
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            due = _timer_due(task) if _is_timer(task.task_spec) else None
+            if due is None or due > self._now() or not task.parent:
+                continue
+            hosts = [
+                str(t.id)
+                for t in task.parent.children
+                if t is not task and t.task_spec.manual and t.state == TaskState.READY
+            ]
+            if getattr(task.task_spec, "cancel_activity", True):
+                escalated += hosts
+            else:
+                reminded += hosts
         try:
             self.workflow.refresh_timers()
         except (SpiffWorkflowException, ScriptError) as error:

@@ -7,18 +7,26 @@ per process version and splice it back in on load, so an instance row holds only
 from __future__ import annotations
 
 import json
+import re
+import threading
+import uuid
 from copy import deepcopy
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.timers import serializer_replacements
+from engine.bpmn.workflow import BpmnWorkflow
 
 
 def _config() -> dict:
     """A copy of the Camunda serializer config with our clock-aware timer classes."""
     config = deepcopy(CAMUNDA_CONFIG)
-    for library_class, ours in serializer_replacements().items():
+    replacements = {**serializer_replacements(), SpiffBpmnWorkflow: BpmnWorkflow}
+    for library_class, ours in replacements.items():
         config[ours] = config.pop(library_class)
     return config
 
@@ -27,10 +35,18 @@ _registry = BpmnWorkflowSerializer.configure(_config())
 _serializer = BpmnWorkflowSerializer(_registry)
 
 SPEC_KEYS = ("spec", "subprocess_specs")
+# The registry's encoder mode is one flag shared by every thread (waitress serves several):
+# whoever sets it holds this lock until it is cleared again.
+_encoder_lock = threading.RLock()
 
 
 def spec_to_json(spec, subprocess_specs) -> str:
     """The spec part of a serialized workflow, stored once per process version."""
+    with _encoder_lock:
+        return _spec_to_json(spec, subprocess_specs)
+
+
+def _spec_to_json(spec, subprocess_specs) -> str:
     _registry._encoder_mode = True
     try:
         dct = {
@@ -51,17 +67,60 @@ def specs_from_json(text: str):
     return spec, subprocess_specs
 
 
-def workflow_to_json(workflow) -> str:
-    """The workflow's state without its spec."""
+def workflow_to_json(workflow, fragments: dict | None = None) -> str:
+    """The workflow's state without its spec.
+
+    `fragments` (owned by the caller, one dict per live workflow) keeps the JSON of each
+    finished task between saves: a finished task does not change, so a save re-encodes only
+    the tasks that are still moving, and its cost stops growing with the history. The text
+    is the same, byte for byte, as encoding every task again.
+    """
+    with _encoder_lock:
+        return _workflow_to_json(workflow, fragments)
+
+
+_FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
+# Stands in for a task's JSON in the encoded skeleton; the nonce keeps task data from ever
+# looking like one.
+_NONCE = uuid.uuid4().hex
+_PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r':(\d+)\\u0000"')
+
+
+def _workflow_to_json(workflow, fragments: dict | None) -> str:
     _registry._encoder_mode = True
+    task_typename = _registry.typenames[workflow.task_tree.__class__]
+    task_to_dict = _registry.convert_to_dict[task_typename]
+    texts: list[str] = []
+
+    def task_placeholder(task) -> str:
+        key = (task.state, task.last_state_change, task.triggered, tuple(task._children))
+        cached = fragments.get(task.id) if fragments is not None else None
+        if cached is not None and cached[0] == key:
+            text = cached[1]
+        else:
+            text = json.dumps(task_to_dict(task), cls=_serializer._encoder_cls)
+            if fragments is not None and task.state in _FINISHED:
+                fragments[task.id] = (key, text)
+        texts.append(text)
+        return f"\x00{_NONCE}:{len(texts) - 1}\x00"
+
+    _registry.convert_to_dict[task_typename] = task_placeholder
     try:
-        dct = _serializer.to_dict(workflow)
-        for key in SPEC_KEYS:
-            dct.pop(key, None)
+        typename = _registry.typenames[workflow.__class__]
+        # The registry wraps each converter's to_dict: partial(_obj_to_dict, typename, to_dict)
+        converter = _registry.convert_to_dict[typename].args[1].__self__
+        # What BpmnWorkflowConverter.to_dict writes, in its order, less the spec (stored
+        # once per version, and expensive to convert on every save).
+        dct = WorkflowConverter.to_dict(converter, workflow)
+        dct["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = _registry.convert(workflow.bpmn_events)
+        dct["typename"] = typename
         dct[_serializer.VERSION_KEY] = _serializer.VERSION
-        return json.dumps(dct, cls=_serializer._encoder_cls)
+        skeleton = json.dumps(dct, cls=_serializer._encoder_cls)
     finally:
+        _registry.convert_to_dict[task_typename] = task_to_dict
         _registry._encoder_mode = False
+    return _PLACEHOLDER.sub(lambda match: texts[int(match.group(1))], skeleton)
 
 
 def workflow_from_json(state: str, spec_json: str):
@@ -73,3 +132,32 @@ def workflow_from_json(state: str, spec_json: str):
     dct.update(json.loads(spec_json))
     _serializer.migrate(dct)
     return _serializer.from_dict(dct)
+
+
+def _round_trip(value):
+    """`value` as saving and loading it would give it back (tuples and sets become lists,
+    datetimes stay datetimes, nothing is shared with the original)."""
+    with _encoder_lock:
+        _registry._encoder_mode = True
+        try:
+            text = json.dumps(value, cls=_serializer._encoder_cls)
+        finally:
+            _registry._encoder_mode = False
+    # Only values the registry converted (datetimes, UUIDs...) carry a typename to restore.
+    return _registry.restore(json.loads(text)) if '"typename"' in text else json.loads(text)
+
+
+def settle(workflow, since: float) -> None:
+    """Make a live workflow equal to what loading its saved JSON would give.
+
+    SpiffWorkflow copies task data shallowly, so tasks of one step share nested objects, and
+    a script may leave a tuple or a set; a loaded workflow has neither. Only tasks that
+    changed since `since` (a `time.time()`) can differ, so only they are rewritten: a
+    workflow kept in memory between steps then behaves exactly like a reloaded one.
+    """
+    for top in [workflow, *workflow.subprocesses.values()]:
+        for task in top.tasks.values():
+            if task.last_state_change >= since:
+                task.data = _round_trip(task.data)
+                task.internal_data = _round_trip(_registry.clean(task.internal_data))
+        top.data = _round_trip(_registry.clean(top.data))

@@ -177,11 +177,12 @@ class Task(Base):
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    # The variables the task saw when it became ready (its own branch and sub-process).
+    data: Mapped[dict | None] = mapped_column(JSON)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    candidates: Mapped[list[TaskCandidate]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded only when used: the inbox and each step read task rows, not their candidates.
+    candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": row_version}
 

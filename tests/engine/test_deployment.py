@@ -132,3 +132,13 @@ def test_a_later_deployment_may_call_a_process_deployed_earlier(service, people)
     )
     assert instance.data["qualified"] is False
     assert instance.open_tasks[0].element_id == "confirm_outcome"
+
+
+def test_a_form_field_named_like_an_element_is_refused(service):
+    xml = Path(REVIEW).read_text().replace('formField id="candidate_name"', 'formField id="screen"')
+    with pytest.raises(DeploymentError) as refused:
+        service.deploy_sources([("candidate_review.bpmn", xml)])
+    assert any(
+        p.element_id == "record_candidate" and "form field 'screen'" in p.message
+        for p in refused.value.problems
+    )

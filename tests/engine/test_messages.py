@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from engine import DeploymentError
+
 DATA = Path(__file__).parents[1] / "data" / "engine" / "messages"
 
 
@@ -32,3 +36,26 @@ def test_a_message_start_process_can_also_be_started_by_hand(people):
         "follow_up", username="hana", data={"school_id": "lincoln_high", "officer_name": "Kim"}
     )
     assert instance.open_tasks[0].element_id == "welcome_officer"
+
+
+def test_a_message_thrown_midway_starts_its_target_once(people):
+    people.deploy_files([str(DATA)])
+    instance = people.start_instance("notify_midway", username="hana", data={})
+    for _ in range(2):
+        task = people.get_instance(instance.id).open_tasks[0]
+        people.complete_task(task.id, username="hana", data={})
+    assert people.get_instance(instance.id).state == "completed"
+    assert len(people.list_instances(process_id="follow_up")) == 1
+
+
+def test_a_bad_message_payload_is_refused_at_deployment(people):
+    xml = (
+        (DATA / "hand_over.bpmn")
+        .read_text()
+        .replace('camunda:expression="{', 'camunda:expression="${')
+    )
+    with pytest.raises(DeploymentError) as refused:
+        people.deploy_sources([("hand_over.bpmn", xml)])
+    (problem,) = refused.value.problems
+    assert problem.element_id == "officer_assigned_message"
+    assert "message payload" in problem.message

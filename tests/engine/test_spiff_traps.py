@@ -27,6 +27,7 @@ def test_camunda_assignee_due_date_and_candidates_are_kept(traps, clock):
     )
     (signoff,) = instance.open_tasks
     assert signoff.assignee == "sam"  # the variable named by camunda:assignee
+    assert signoff.candidate_roles == ()  # no lane role on top of the named assignee
     assert signoff.due_at == clock.now() + timedelta(days=7)
     assert [t.id for t in traps.list_tasks(username="sam", view="mine")] == [signoff.id]
     assert [n.kind for n in traps.list_notifications(username="sam")] == ["assigned"]

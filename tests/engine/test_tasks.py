@@ -155,3 +155,11 @@ def test_completing_a_completed_task_is_a_conflict(review):
         review.complete_task(task.id, username="hana", data=CANDIDATE)
     history = review.get_instance(review.list_tasks(username="lina")[0].instance_id).history
     assert [e.type for e in history].count("completed") == 1
+
+
+def test_optional_fields_left_out_are_recorded_as_empty(review):
+    instance, task = start(review)
+    review.complete_task(task.id, username="hana", data=CANDIDATE)
+    data = review.get_instance(instance.id).data
+    assert data["basic_course_date"] is None
+    assert "case_reference" not in data  # read-only: never written by a submission

@@ -60,6 +60,7 @@ def upgrade() -> None:
     op.create_index("ix_timers_due", "timers", ["state", "due_at"], unique=False)
     op.create_index(op.f("ix_timers_instance_id"), "timers", ["instance_id"], unique=False)
     op.add_column("process_versions", sa.Column("start_messages", sa.JSON(), nullable=True))
+    op.add_column("tasks", sa.Column("data", sa.JSON(), nullable=True))
     op.add_column("instances", sa.Column("business_key", sa.String(length=120), nullable=True))
     op.create_index(op.f("ix_instances_business_key"), "instances", ["business_key"], unique=False)
     # ### end Alembic commands ###
@@ -70,6 +71,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_instances_business_key"), table_name="instances")
     op.drop_column("instances", "business_key")
     op.drop_column("process_versions", "start_messages")
+    op.drop_column("tasks", "data")
     op.drop_index(op.f("ix_timers_instance_id"), table_name="timers")
     op.drop_index("ix_timers_due", table_name="timers")
     op.drop_table("timers")
