@@ -4,18 +4,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
+NODE_STAMP := node_modules/.setup-stamp
+BUNDLE := webui/static/dist/instance-diagram.js
+FRONTEND_SOURCES := $(wildcard webui/frontend/*.js webui/frontend/*.mjs)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: setup run test lint format clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(BUNDLE)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
+
+# The browser bundles (webui/static/dist/, git-ignored): bpmn-js and friends, built by esbuild.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(BUNDLE): $(NODE_STAMP) $(FRONTEND_SOURCES) webui/static/THIRD-PARTY-NOTICES.txt
+	npm run build
 
 run: setup
 	$(BIN)/sroflow db upgrade
@@ -36,4 +47,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules webui/static/dist

@@ -1,0 +1,127 @@
+"""One task: its form, what earlier steps recorded, and claim / unclaim / reassign.
+
+The form comes from `service.get_task(...).form`; completing goes through
+`service.complete_task`, whose FormValidationError is shown next to each field with the
+typed values kept (HTTP 422). A task of a school the user does not work for is 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import FormValidationError, NotFoundError, TaskRecord, UserRecord
+from webui import current
+from webui.auth import role_required, safe_next
+from webui.forms import ordered_errors, shown_values, submitted_data
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+REASSIGNERS = ("hr", "admin")
+
+
+def may_work(user: UserRecord, task: TaskRecord, scoped_roles: set[str]) -> bool:
+    """Whether `user` is a candidate for the task (a role, in the task's school if that
+    role is school-scoped, or named). Only to decide what to offer: the engine decides."""
+    if user.username in (task.assignee, *task.candidate_users):
+        return True
+    return any(
+        role not in scoped_roles or task.school_id is None or task.school_id in user.schools
+        for role in set(user.roles).intersection(task.candidate_roles)
+    )
+
+
+def _scoped_roles() -> set[str]:
+    return {role.key for role in current.service().list_roles() if role.school_scoped}
+
+
+def reassign_choices(task: TaskRecord, scoped: set[str]) -> list[UserRecord]:
+    """Active users who may work the task, to pick from when reassigning."""
+    if task.state != "ready" or not current.has_role(*REASSIGNERS):
+        return []
+    return [
+        user
+        for user in current.service().list_users()
+        if user.active and user.username != task.assignee and may_work(user, task, scoped)
+    ]
+
+
+def _page(task: TaskRecord, values: dict, errors: dict, status: int = 200):
+    scoped = _scoped_roles()
+    candidate = may_work(current_user.record, task, scoped)
+    page = render_template(
+        "tasks/detail.html",
+        task=task,
+        values=values,
+        errors=errors,
+        error_list=ordered_errors(task.form, errors),
+        candidate=candidate,
+        may_edit=candidate
+        and task.state == "ready"
+        and task.assignee in (None, current.username()),
+        reassign_users=reassign_choices(task, scoped),
+        role_names=current.role_names(),
+        process_name=current.process_names().get(task.process_id, task.process_id),
+        school_names=current.school_names(),
+        earlier=sorted(task.data.items()),
+    )
+    return page, status
+
+
+@bp.route("/<task_id>", methods=("GET", "POST"))
+@login_required
+def detail(task_id: str):
+    service = current.service()
+    task = service.get_task(task_id, username=current.username())
+    if request.method == "GET":
+        return _page(task, shown_values(task.form, task.data), {})
+    data = submitted_data(task.form, request.form)
+    try:
+        done = service.complete_task(task_id, username=current.username(), data=data)
+    except FormValidationError as refused:
+        return _page(task, shown_values(task.form, task.data, data), refused.errors, 422)
+    flash(f"Completed “{done.name}”{_about(done)}.", "success")
+    return redirect(url_for("inbox.index", view="mine"))
+
+
+def _about(task: TaskRecord) -> str:
+    """' for <subject>': the instance's, since this very form may have set it."""
+    try:
+        instance = current.service().get_instance(task.instance_id, username=current.username())
+    except NotFoundError:  # the step moved the instance out of this user's sight
+        return ""
+    return f" for {instance.subject}" if instance.subject else ""
+
+
+def _back(task_id: str):
+    """Where a claim/unclaim/reassign button came from (the inbox), else the task page."""
+    if request.form.get("next"):
+        return redirect(safe_next(request.form["next"]))
+    return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    task = current.service().claim_task(task_id, username=current.username())
+    flash(f"You claimed “{task.name}”. It is in My tasks now.", "success")
+    return _back(task_id)
+
+
+@bp.post("/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    task = current.service().unclaim_task(task_id, username=current.username())
+    flash(f"“{task.name}” is back in the queue.", "success")
+    return _back(task_id)
+
+
+@bp.post("/<task_id>/reassign")
+@role_required(*REASSIGNERS)
+def reassign(task_id: str):
+    target = request.form.get("to", "").strip()
+    if not target:
+        flash("Choose the person to give the task to.", "error")
+        return redirect(url_for("tasks.detail", task_id=task_id) + "#reassign")
+    task = current.service().reassign_task(task_id, username=current.username(), to_username=target)
+    flash(f"“{task.name}” is now assigned to {task.assignee}.", "success")
+    return _back(task_id)
