@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     BoundaryEventParser,
     IntermediateCatchEventParser,
@@ -21,6 +22,8 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
+
+from engine.errors import ScriptError
 
 TimerBase = spiff_timer.TimerEventDefinition
 
@@ -34,22 +37,49 @@ def engine_now(my_task) -> datetime:
 
 def add_iso_duration(start: datetime, expression: str) -> datetime:
     """`start` plus an ISO 8601 duration, months and years counted on the calendar."""
-    parsed = TimerBase.parse_iso_duration(expression)
-    return start + TimerBase.get_timedelta_from_start(parsed, start)
+    try:
+        parsed = TimerBase.parse_iso_duration(str(expression))
+        return start + TimerBase.get_timedelta_from_start(parsed, start)
+    except Exception:  # the library raises a bare Exception('Invalid duration')
+        raise ScriptError(
+            f"{expression!r} is not an ISO 8601 duration (write e.g. 'P6M', 'P14D', 'PT1H')"
+        ) from None
+
+
+def parse_time_or_duration(value):
+    """A date/time or a duration dict, with a clear error for anything else."""
+    try:
+        return TimerBase.parse_time_or_duration(str(value))
+    except Exception:
+        raise ScriptError(f"{value!r} is neither an ISO 8601 date/time nor a duration") from None
+
+
+def _on_task(method):
+    """Report a bad timer value against its element (SpiffWorkflow's task exception)."""
+
+    def wrapped(self, my_task):
+        try:
+            return method(self, my_task)
+        except ScriptError as error:
+            raise WorkflowTaskException(str(error), task=my_task, exception=error) from error
+
+    return wrapped
 
 
 class TimeDateEventDefinition(spiff_timer.TimeDateEventDefinition):
+    @_on_task
     def has_fired(self, my_task):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             my_task._set_internal_data(event_value=event_value)
-        if TimerBase.parse_time_or_duration(event_value) <= engine_now(my_task):
+        if parse_time_or_duration(event_value) <= engine_now(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
 
 class DurationTimerEventDefinition(spiff_timer.DurationTimerEventDefinition):
+    @_on_task
     def has_fired(self, my_task):
         event_value = my_task._get_internal_data("event_value")
         now = engine_now(my_task)
@@ -57,12 +87,13 @@ class DurationTimerEventDefinition(spiff_timer.DurationTimerEventDefinition):
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             event_value = add_iso_duration(now, expression).isoformat()
             my_task._set_internal_data(event_value=event_value)
-        if TimerBase.get_datetime(event_value) <= now:
+        if parse_time_or_duration(event_value) <= now:
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
 
 class CycleTimerEventDefinition(spiff_timer.CycleTimerEventDefinition):
+    @_on_task
     def cycle_complete(self, my_task):
         now = engine_now(my_task)
         event_value = my_task._get_internal_data("event_value")
@@ -96,7 +127,12 @@ def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, str | No
     if len(components) == 2 and interval:
         first = add_iso_duration(now, interval)
         return cycles, first, interval, (first - now).total_seconds()
-    cycles, start, duration = TimerBase.parse_iso_recurring_interval(expression)
+    try:
+        cycles, start, duration = TimerBase.parse_iso_recurring_interval(expression)
+    except Exception:
+        raise ScriptError(
+            f"{expression!r} is not an ISO 8601 repeating interval (write e.g. 'R/P1Y')"
+        ) from None
     return cycles, start, interval, duration.total_seconds()
 
 

@@ -150,3 +150,12 @@ def test_overdue_tasks_are_announced_once(timed, clock):
     assert sorted(kinds) == ["due_soon", "overdue"]
     assert timed.deliver_notifications() == 3
     assert timed.deliver_notifications() == 0
+
+
+def test_a_duration_that_is_not_iso_leaves_the_instance_in_error(timed):
+    instance = timed.start_instance(
+        "short_wait", username="hana", data={"wait": "six months", "divisor": 1}
+    )
+    assert instance.state == "error"
+    assert instance.error_element_id == "wait_an_hour"
+    assert "'six months' is not an ISO 8601 duration" in instance.error_message
