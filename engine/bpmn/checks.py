@@ -17,6 +17,8 @@ from engine.forms import check_form_definition
 
 _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 _PYTHON_FORMATS = {"", "python", "text/x-python", "py"}
+# An ISO 8601 duration, repeating interval or date written without quotes.
+_BARE_ISO = re.compile(r"^(R\d*/|P(\d|T\d)|\d{4}-\d{2}-\d{2})")
 
 
 def _problem(library, file_name, element, message) -> DeploymentProblem:
@@ -67,7 +69,20 @@ def check_bpmn_file(library: ParsedLibrary, file_name: str, lookup: dict[str, st
         )
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         for node in root.xpath(_local(tag)):
-            problems += _check_text(library, file_name, node, node.text, what=f"timer {tag}")
+            event = node.getparent().getparent()  # the event, not its timer definition
+            if _BARE_ISO.match((node.text or "").strip()):
+                text = node.text.strip()
+                problems.append(
+                    _problem(
+                        library,
+                        file_name,
+                        event,
+                        f'timer {tag}: {text} is read as Python; quote it ("{text}")'
+                        " or use a variable that holds it",
+                    )
+                )
+                continue
+            problems += _check_text(library, file_name, event, node.text, what=f"timer {tag}")
     for task in root.xpath(_local("scriptTask")):
         script_format = (task.get("scriptFormat") or "").strip().lower()
         if script_format not in _PYTHON_FORMATS:

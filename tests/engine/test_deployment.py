@@ -142,3 +142,13 @@ def test_a_form_field_named_like_an_element_is_refused(service):
         p.element_id == "record_candidate" and "form field 'screen'" in p.message
         for p in refused.value.problems
     )
+
+
+def test_an_unquoted_iso_duration_in_a_timer_is_refused_with_a_hint(service):
+    timers = Path(REVIEW).parent / "timers" / "timed_review.bpmn"
+    xml = timers.read_text().replace('"P14D"', "P14D")
+    with pytest.raises(DeploymentError) as refused:
+        service.deploy_sources([("timed_review.bpmn", xml)])
+    (problem,) = refused.value.problems
+    assert problem.element_id == "admin_input_deadline"
+    assert 'quote it ("P14D")' in problem.message
