@@ -70,7 +70,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     service = app.config.get("SERVICE") or EngineService(app.config["DATABASE_URL"])
     app.extensions["sroflow"] = service
 
-    from webui import admin, api, assets, auth, errors, inbox, instances, layout, processes, tasks
+    from webui import (
+        admin,
+        api,
+        assets,
+        auth,
+        errors,
+        inbox,
+        instances,
+        layout,
+        notifications,
+        processes,
+        tasks,
+        timers,  # noqa: F401  (nests its blueprint in admin.bp when imported)
+    )
 
     auth.init_app(app)
     errors.init_app(app)
@@ -83,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         processes.bp,
         instances.bp,
         admin.bp,
+        notifications.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,5 +1,5 @@
-"""The JSON API under /api/v1: tasks, processes and instances, as the engine's records'
-`to_dict()` shapes (described in /api/v1/openapi.json and docs/webui.md).
+"""The JSON API under /api/v1: tasks, processes, instances and notifications, as the
+engine's records' `to_dict()` shapes (described in /api/v1/openapi.json and docs/webui.md).
 
 Authentication is the browser session (then CSRF applies: send the token in an
 `X-CSRFToken` header) or `Authorization: Bearer <token>` (no CSRF: a cross-site form
@@ -13,6 +13,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from webui import current
+from webui import notifications as notices
 from webui.auth import login_manager
 from webui.openapi import openapi_document
 
@@ -160,4 +161,19 @@ def instance(instance_id: int):
 @bp.get("/instances/<int:instance_id>/diagram")
 def instance_diagram(instance_id: int):
     record = current.service().get_instance_diagram(instance_id, username=current.username())
+    return jsonify(record.to_dict())
+
+
+@bp.get("/notifications")
+def notifications():
+    unread = request.args.get("unread", "").lower() in ("1", "true", "yes")
+    found = notices.own(unread_only=unread, limit=_int_arg("limit", 50, 1, MAX_LIMIT))
+    return jsonify(items=[n.to_dict() for n in found])
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def notification_read(notification_id: int):
+    record = notices.mark_read(notification_id)
+    if record is None:
+        abort(404, description=f"you have no notification {notification_id}")
     return jsonify(record.to_dict())

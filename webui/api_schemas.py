@@ -146,6 +146,19 @@ SCHEMAS = {
             "history": {"type": "array", "items": ref("HistoryEvent")},
         }
     ),
+    "Notification": all_required(
+        {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["assigned", "due_soon", "overdue", "escalated"]},
+            "subject": STRING,
+            "body": STRING,
+            "task_id": NULLABLE_STRING,
+            "instance_id": {"type": "integer", "nullable": True},
+            "created_at": WHEN,
+            "delivered_at": {**NULLABLE_WHEN, "description": "sent by e-mail (or logged)"},
+            "read_at": {**NULLABLE_WHEN, "description": "null while unread"},
+        }
+    ),
     "InstanceDiagram": all_required(
         {
             "instance_id": {"type": "integer"},

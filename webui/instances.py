@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from webui import current
+from webui import current, timers
 from webui.assets import missing_bundle
 from webui.diagram import element_names
 
@@ -73,5 +73,6 @@ def detail(instance_id: int):
         school_names=current.school_names(),
         role_names=current.role_names(),
         may_open=may_open,
+        timers=timers.for_instance(instance_id),
         bundle_problem=missing_bundle("instance-diagram"),
     )

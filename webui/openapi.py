@@ -39,6 +39,7 @@ def _param(name: str, where: str, schema: dict, description: str, required=False
 
 TASK_ID = _param("task_id", "path", STRING, "task id")
 INSTANCE_ID = _param("instance_id", "path", {"type": "integer"}, "instance id")
+NOTIFICATION_ID = _param("notification_id", "path", {"type": "integer"}, "notification id")
 PROCESS_ID = _param("process_id", "path", STRING, "process id (latest version is started)")
 
 
@@ -173,6 +174,29 @@ def _paths() -> dict:
                 ref("InstanceDiagram"),
                 "the diagram",
                 params=[INSTANCE_ID],
+                errors=(404,),
+            )
+        },
+        "/notifications": {
+            "get": _operation(
+                "The user's notifications (task assigned, due soon, overdue, escalated)",
+                200,
+                _items("Notification"),
+                "notifications, newest first",
+                params=[
+                    _param("unread", "query", {"type": "boolean"}, "only unread ones"),
+                    _param("limit", "query", limit, "at most this many (default 50)"),
+                ],
+                errors=(400,),
+            )
+        },
+        "/notifications/{notification_id}/read": {
+            "post": _operation(
+                "Mark one of the user's notifications read (again: no change)",
+                200,
+                ref("Notification"),
+                "the notification afterwards",
+                params=[NOTIFICATION_ID],
                 errors=(404,),
             )
         },
