@@ -10,7 +10,7 @@ FRONTEND_SOURCES := $(wildcard webui/frontend/*.js webui/frontend/*.mjs)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run test lint format diagrams clean
 
 setup: $(STAMP) $(BUNDLE)
 
@@ -31,7 +31,11 @@ $(BUNDLE): $(NODE_STAMP) $(FRONTEND_SOURCES) webui/static/THIRD-PARTY-NOTICES.tx
 run: setup
 	$(BIN)/sroflow db upgrade
 	$(BIN)/sroflow demo --if-empty
-	$(BIN)/sroflow serve --host $(HOST) --port $(PORT)
+	$(BIN)/sroflow serve --host $(HOST) --port $(PORT) --with-scheduler
+
+# The pictures in docs/processes/, drawn by our bpmn-js bundle in chromium (Playwright).
+diagrams: setup
+	$(BIN)/python -m webui.render_diagrams
 
 test: setup
 	$(BIN)/ruff check .
@@ -48,3 +52,9 @@ format: setup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules webui/static/dist
+
+# Benchmarks (bench/README.md): `make bench` writes bench/results/latest.json and the table in
+# docs/performance.md; `make bench QUICK=1` is the same figures from a run under a minute.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench $(if $(QUICK),--quick) --docs docs/performance.md

@@ -37,7 +37,12 @@ def index():
 
 @bp.get("/users")
 def users():
-    return render_template("admin/users.html", users=current.service().list_users())
+    return render_template(
+        "admin/users.html",
+        users=current.service().list_users(),
+        role_names=current.role_names(),
+        school_names=current.school_names(),
+    )
 
 
 @bp.route("/users/new", methods=("GET", "POST"))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from engine import FormField
 
 TRUE_WORDS = ("true", "on", "1", "yes")
+SCHOOL_FIELD = "school_id"  # the engine's scoping variable: offered as a list of schools
 
 
 def submitted_data(fields: Iterable[FormField], form: Mapping[str, str]) -> dict:
@@ -62,7 +63,7 @@ def ordered_errors(fields: Iterable[FormField], errors: Mapping[str, str]) -> li
 
 def field_hint(field: FormField) -> str | None:
     """The field's limits in words ('At least 2 characters, at most 80 characters.')."""
-    if field.readonly:
+    if field.readonly or field.id == SCHOOL_FIELD:  # the school is picked from a list
         return None
     parts = []
     if field.type == "string":

@@ -1,5 +1,6 @@
 """The task inbox: "My tasks", "Queue" and "Completed by me", with filters, search,
-sorting and pages. Claiming and unclaiming are in webui/tasks.py.
+sorting and pages. Claiming and unclaiming are in webui/tasks.py. `/inbox` without a view
+opens "My tasks" if the user has any, else the queue.
 
 The engine orders ready tasks by due date (soonest first, none last), then by how long they
 have waited, and completed ones by completion time (latest first). "Waiting longest first"
@@ -43,8 +44,8 @@ class InboxQuery:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> InboxQuery:
-        view = args.get("view", "mine")
+    def from_args(cls, args, default_view: str = "mine") -> InboxQuery:
+        view = args.get("view") or default_view
         if view not in VIEWS:
             abort(400, description=f"unknown inbox view '{view}'; use one of: {', '.join(VIEWS)}")
         sort = args.get("sort", "due")
@@ -110,10 +111,18 @@ def _fetch(query: InboxQuery, page_size: int) -> tuple[list, int, str | None]:
     return tasks, total, note
 
 
+def _default_view() -> str:
+    """My tasks when the user has claimed or been given some, else the queue: a new
+    user's first page shows the work waiting for them, not an empty list."""
+    mine = current.service().count_tasks(username=current.username(), view="mine")
+    return "mine" if mine else "queue"
+
+
 @bp.get("")
 @login_required
 def index():
-    query = InboxQuery.from_args(request.args)
+    default = "mine" if request.args.get("view") else _default_view()
+    query = InboxQuery.from_args(request.args, default_view=default)
     page_size = current_app.config["PAGE_SIZE"]
     tasks, total, sort_note = _fetch(query, page_size)
     pages = max(1, -(-total // page_size))

@@ -56,6 +56,14 @@ def may_open(task) -> bool:
     return current.has_role("hr", "admin", *task.candidate_roles)
 
 
+def started_from(instance) -> int | None:
+    """The instance whose message started this one, if a message did (its history says)."""
+    for event in instance.history:
+        if event.type == "started":
+            return event.details.get("started_from_instance")
+    return None
+
+
 @bp.get("/<int:instance_id>")
 @login_required
 def detail(instance_id: int):
@@ -74,5 +82,6 @@ def detail(instance_id: int):
         role_names=current.role_names(),
         may_open=may_open,
         timers=timers.for_instance(instance_id),
+        started_from=started_from(instance),
         bundle_problem=missing_bundle("instance-diagram"),
     )

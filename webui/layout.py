@@ -118,5 +118,7 @@ def init_app(app) -> None:
     app.add_template_global(is_overdue)
     app.add_template_global(nav_counts)
     app.add_template_global(current.has_role, "has_role")
+    app.add_template_global(current.visible_schools, "visible_schools")
+    app.add_template_global(current.school_names, "all_school_names")
     app.after_request(_security_headers)
     app.add_url_rule("/favicon.ico", "favicon", favicon)

@@ -1,5 +1,10 @@
 """One task: its form, what earlier steps recorded, and claim / unclaim / reassign.
 
+"What earlier steps recorded" lists what people entered at the start and in earlier forms
+(from the instance's history), under the labels of the process's forms, leaving out what
+this form shows already; everything else the process holds (program defaults, working
+variables) stays behind "All process data".
+
 The form comes from `service.get_task(...).form`; completing goes through
 `service.complete_task`, whose FormValidationError is shown next to each field with the
 typed values kept (HTTP 422). A task of a school the user does not work for is 404.
@@ -13,7 +18,9 @@ from flask_login import current_user, login_required
 from engine import FormValidationError, NotFoundError, TaskRecord, UserRecord
 from webui import current
 from webui.auth import role_required, safe_next
+from webui.diagram import form_fields
 from webui.forms import ordered_errors, shown_values, submitted_data
+from webui.layout import humanize
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 REASSIGNERS = ("hr", "admin")
@@ -62,9 +69,41 @@ def _page(task: TaskRecord, values: dict, errors: dict, status: int = 200):
         role_names=current.role_names(),
         process_name=current.process_names().get(task.process_id, task.process_id),
         school_names=current.school_names(),
-        earlier=sorted(task.data.items()),
+        earlier=recorded_by_people(task),
+        all_data=sorted(task.data.items()),
     )
     return page, status
+
+
+def recorded_by_people(task: TaskRecord) -> list[tuple[str, str]]:
+    """(label, value) of each variable entered at the start or in an earlier form, in the
+    order they were first entered, with its current value; not the ones this form shows."""
+    service = current.service()
+    try:
+        instance = service.get_instance(task.instance_id, username=current.username())
+    except NotFoundError:
+        return []
+    keys: dict[str, None] = {}
+    for event in instance.history:
+        if event.type == "started":
+            keys.update(dict.fromkeys(event.details.get("data") or {}))
+        elif event.type == "completed":
+            keys.update(dict.fromkeys(event.details.get("values") or {}))
+    shown = {f.id for f in task.form}
+    fields = form_fields(service.get_process_xml(task.process_id, instance.version))
+    schools = current.school_names()
+    earlier = []
+    for key in keys:
+        if key in shown or key not in task.data:
+            continue
+        value = task.data[key]
+        text = fields.get(key)
+        if key == "school_id" and value in schools:
+            value = schools[value]
+        elif text is not None and isinstance(value, str) and value in text.options:
+            value = text.options[value]
+        earlier.append((text.label if text else humanize(key), value))
+    return earlier
 
 
 @bp.route("/<task_id>", methods=("GET", "POST"))

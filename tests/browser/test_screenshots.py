@@ -1,4 +1,5 @@
-"""Screenshots of the main pages, for docs/webui.md and for looking at the pages.
+"""Screenshots of the main pages with the SRO process library and the demo story, for
+docs/webui.md and for looking at the pages.
 
 They are written to a temporary folder on every run (so the pages render without errors),
 and to docs/screenshots/ when SROFLOW_UPDATE_SCREENSHOTS=1.
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.webui.conftest import review_at_interview, start_feedback, start_review
-from webui.demo import PEOPLE
+from webui.cli import WORKFLOWS
+from webui.demo import PEOPLE, load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -28,43 +29,51 @@ def shots(tmp_path):
 
 
 @pytest.fixture
-def busy(deployed, clock):
-    """A few instances at different stages, one of them overdue."""
-    for name in ("Maria Hernandez", "Devon Brooks"):
-        review_at_interview(deployed, "lincoln_high", name=name)
-    start_feedback(deployed, officer="Otto Reyes")
-    clock.advance(days=4)
-    start_feedback(deployed, officer="Keisha Carter")
-    review_at_interview(deployed, "roosevelt_middle", name="Caleb Nguyen")
-    start_review(deployed)
-    for username, name, _roles, _schools in PEOPLE:
-        deployed.update_user(username, display_name=name)
-    return deployed
+def deployed(people):
+    """Instead of the test processes: the SRO library and the demo's 20-month story."""
+    load_demo(people, Path(WORKFLOWS), seed=7, with_passwords=False)
+    for person in PEOPLE:
+        people.update_user(person.username, display_name=person.name)
+    return people
 
 
-def test_screenshots_of_the_main_pages(page, live_server, busy, sign_in, shots, console_errors):
+def running(service, process_id: str, subject: str):
+    (instance,) = [
+        i
+        for i in service.list_instances(process_id=process_id, state="running")
+        if i.subject == subject
+    ]
+    return instance
+
+
+def test_screenshots_of_the_main_pages(page, live_server, deployed, sign_in, shots, console_errors):
     page.set_viewport_size({"width": 1280, "height": 860})
     page.goto(f"{live_server}/login")
     page.screenshot(path=shots / "login.png")
 
-    sign_in("lina")
-    page.goto(f"{live_server}/inbox?view=queue")
-    expect(page.locator("tr.overdue")).to_have_count(1)
+    sign_in("lina")  # Lincoln High's principal: her inbox opens on the queue
+    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+    expect(page.locator("table.tasks tbody tr")).to_have_count(3)
     page.screenshot(path=shots / "inbox.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in("hana")
-    task = busy.list_tasks(username="hana", view="queue", process_id="candidate_review")[0]
+    sign_in("hana")  # HR records the next candidate for Washington Elementary, with slips
+    (task,) = [
+        t
+        for t in deployed.list_tasks(username="hana", view="queue")
+        if t.element_id == "record_candidate"
+    ]
     page.goto(f"{live_server}/tasks/{task.id}")
-    page.get_by_label("Candidate name").fill("J")
-    page.get_by_label("Years of sworn experience").fill("41")
+    page.get_by_label("Candidate's name").fill("J")
+    page.get_by_label("Years of sworn law enforcement experience").fill("61")
     page.get_by_role("button", name="Complete task").click()
     expect(page.get_by_role("alert")).to_be_visible()
     page.screenshot(path=shots / "task-form-error.png", full_page=True)
 
-    instance = review_at_interview(busy, "lincoln_high", name="Jordan Lee")
-    page.goto(f"{live_server}/instances/{instance.id}")
+    jordan = running(deployed, "sro_selection", "Jordan Lee")  # interviews under way
+    page.goto(f"{live_server}/instances/{jordan.id}")
     expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#diagram .djs-element.sf-active")).to_have_count(2)
     page.screenshot(path=shots / "instance.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
 

@@ -33,14 +33,16 @@ def test_queue_lists_unclaimed_tasks_with_columns(client, auth, deployed):
     assert "Claim<span" in page
 
 
-def test_my_tasks_is_the_default_view_and_shows_claimed_tasks(client, auth, deployed):
-    instance = start_review(deployed)
+def test_the_inbox_opens_on_my_tasks_if_any_else_on_the_queue(client, auth, deployed):
+    instance, _other = start_review(deployed), start_review(deployed)
     auth.login("hana")
-    assert rows(text(client.get("/inbox"))) == []
+    page = text(client.get("/inbox"))
+    assert "<title>Queue" in page and rows(page) == ["Record candidate", "Record candidate"]
     deployed.claim_task(instance.open_tasks[0].id, username="hana")
     page = text(client.get("/inbox"))
-    assert rows(page) == ["Record candidate"]
+    assert "<title>My tasks" in page and rows(page) == ["Record candidate"]
     assert "Unclaim<span" in page
+    assert rows(text(client.get("/inbox?view=mine"))) == ["Record candidate"]
 
 
 def test_navigation_counts_mine_and_queue(client, auth, deployed):

@@ -49,13 +49,18 @@ def test_boolean_default_ticks_the_checkbox(client, auth, deployed):
     assert re.search(r'name="follow_up" value="true"\s+checked', page)
 
 
-def test_earlier_steps_panel_shows_instance_data(client, auth, deployed):
+def test_earlier_steps_panel_shows_what_people_entered_under_form_labels(client, auth, deployed):
     instance = review_at_interview(deployed, name="Maria Hernandez")
     auth.login("lina")
     page = page_text(client.get(f"/tasks/{instance.open_tasks[0].id}"))
-    panel = page.split("What earlier steps recorded")[1]
-    assert "Candidate name" in panel and "Maria Hernandez" in panel
-    assert "Years experience" in panel and "Youth engagement" in panel and "Yes" in panel
+    panel = page.split("What earlier steps recorded")[1].split("</aside>")[0]
+    recorded, everything = panel.split("All process data")
+    assert "Candidate name" in recorded and "Maria Hernandez" in recorded
+    assert "Years of sworn experience" in recorded and "Youth engagement shown" in recorded
+    assert "<dd>Good</dd>" in recorded  # an option's label, not its id
+    assert "<dd>Lincoln High School</dd>" in recorded  # the start's school, by name
+    # A script's working value is no one's answer: only under "All process data".
+    assert "Qualified" not in recorded and "Qualified" in everything
 
 
 def test_refused_form_shows_messages_next_to_fields_and_keeps_values(client, auth, deployed):

@@ -28,6 +28,48 @@ function mark(viewer, ids, marker) {
   }
 }
 
+// Below this zoom a task's name is too small to read. A wide process fitted to the page
+// would go below it: then it is shown at this zoom around what waits now (or its start),
+// and the rest is a drag or an arrow key away.
+const READABLE_ZOOM = 0.7;
+
+function bounds(elements) {
+  const boxes = elements.filter((e) => e && e.width !== undefined);
+  if (!boxes.length) return null;
+  const left = Math.min(...boxes.map((e) => e.x));
+  const top = Math.min(...boxes.map((e) => e.y));
+  const right = Math.max(...boxes.map((e) => e.x + e.width));
+  const bottom = Math.max(...boxes.map((e) => e.y + e.height));
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+function showReadable(viewer, container, activeIds) {
+  const canvas = viewer.get('canvas');
+  canvas.zoom('fit-viewport', 'auto');
+  if (canvas.zoom() >= READABLE_ZOOM) return;
+  // Tall enough for every lane at that zoom, as far as the window allows.
+  const wanted = canvas.viewbox().inner.height * READABLE_ZOOM + 32;
+  const tall = Math.max(container.clientHeight, Math.min(wanted, window.innerHeight * 0.7));
+  container.style.height = `${Math.round(tall)}px`;
+  canvas.resized();
+  const registry = viewer.get('elementRegistry');
+  const { inner, outer } = canvas.viewbox();
+  const width = outer.width / READABLE_ZOOM;
+  const height = outer.height / READABLE_ZOOM;
+  const focus = bounds(activeIds.map((id) => registry.get(id)));
+  // From the left edge (lane names) if what waits fits in that view, else centred on it.
+  const margin = 10 / READABLE_ZOOM;
+  const fromLeft = !focus || focus.x + focus.width + margin <= inner.x + width;
+  const x = fromLeft ? inner.x - margin : focus.x + focus.width / 2 - width / 2;
+  const y = focus ? focus.y + focus.height / 2 - height / 2 : inner.y;
+  canvas.viewbox({
+    x: Math.max(inner.x - margin, Math.min(x, inner.x + inner.width + margin - width)),
+    y: Math.max(inner.y - margin, Math.min(y, inner.y + inner.height + margin - height)),
+    width,
+    height,
+  });
+}
+
 function fail(container, error) {
   console.error('sroflow: the diagram could not be drawn', error);
   container.dataset.state = 'error';
@@ -47,8 +89,7 @@ export async function drawInstanceDiagram(container) {
     await viewer.importXML(xml);
     mark(viewer, diagram.completed_element_ids, 'sf-completed');
     mark(viewer, diagram.active_element_ids, 'sf-active');
-    const canvas = viewer.get('canvas');
-    canvas.zoom('fit-viewport', 'auto');
+    showReadable(viewer, container, diagram.active_element_ids);
     const svg = container.querySelector('svg');
     if (svg && container.dataset.label) {
       svg.setAttribute('aria-label', container.dataset.label);
