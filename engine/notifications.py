@@ -71,7 +71,7 @@ def notify_task(session: Session, task: Task, kind: str, now, *, once_per_task: 
                 username=username,
                 kind=kind,
                 subject=subject[:300],
-                body=f"{task.name}{due}: {task.subject or task.process_id}, task {task.id}",
+                body=f"{task.name}{due}: {task.subject or task.process_id}",
                 task_id=task.id,
                 instance_id=task.instance_id,
                 dedupe_key=key,
