@@ -50,8 +50,7 @@ def service(database_url, clock):
     db_engine.dispose()
 
 
-@pytest.fixture
-def people(service):
+def add_people(service) -> None:
     """Two schools and one user per role (school admins and SROs belong to one school)."""
     service.add_school("lincoln_high", "Lincoln High School")
     service.add_school("roosevelt_middle", "Roosevelt Middle School")
@@ -63,4 +62,10 @@ def people(service):
     service.add_user("otto", roles=["sro"], schools=["lincoln_high"])
     service.add_user("root", roles=["admin"])
     service.add_user("pat", roles=["process_owner"])
+
+
+@pytest.fixture
+def people(service):
+    """The `service` with `add_people`'s schools and users."""
+    add_people(service)
     return service

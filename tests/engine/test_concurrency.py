@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from engine import ConflictError, EngineService
 from engine.bpmn.runner import WorkflowRun
-
-DATA = Path(__file__).parents[1] / "data" / "engine"
-CANDIDATE = {
-    "candidate_name": "Jordan Reyes",
-    "years_experience": 6,
-    "youth_engagement": True,
-    "communication": "good",
-}
+from tests.engine.samples import CANDIDATE, DATA
 
 
 def test_two_concurrent_completions_have_exactly_one_winner(

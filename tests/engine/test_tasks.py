@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from engine import (
@@ -12,14 +10,7 @@ from engine import (
     NotFoundError,
     PermissionDeniedError,
 )
-
-DATA = Path(__file__).parents[1] / "data" / "engine"
-CANDIDATE = {
-    "candidate_name": "Jordan Reyes",
-    "years_experience": 6,
-    "youth_engagement": True,
-    "communication": "good",
-}
+from tests.engine.samples import CANDIDATE, DATA
 
 
 @pytest.fixture

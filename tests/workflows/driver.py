@@ -28,20 +28,6 @@ def browser_submission(form: tuple[FormField, ...], values: dict) -> dict:
     return submitted
 
 
-def add_people(service: EngineService) -> None:
-    """The same schools and users as the `people` fixture in tests/conftest.py."""
-    service.add_school("lincoln_high", "Lincoln High School")
-    service.add_school("roosevelt_middle", "Roosevelt Middle School")
-    service.add_user("hana", roles=["hr"], password="hr-password")
-    service.add_user("sam", roles=["supervisor"])
-    service.add_user("ada", roles=["agency_head"])
-    service.add_user("lina", roles=["school_admin"], schools=["lincoln_high"])
-    service.add_user("rosa", roles=["school_admin"], schools=["roosevelt_middle"])
-    service.add_user("otto", roles=["sro"], schools=["lincoln_high"])
-    service.add_user("root", roles=["admin"])
-    service.add_user("pat", roles=["process_owner"])
-
-
 @dataclass
 class Driver:
     """One scenario's view of the engine: its users' inboxes, forms and the clock."""

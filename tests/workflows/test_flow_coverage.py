@@ -13,7 +13,8 @@ from pathlib import Path
 
 from engine import EngineService, FixedClock
 from engine.db.session import make_db_engine
-from tests.workflows.driver import WORKFLOWS, Driver, add_people
+from tests.conftest import add_people
+from tests.workflows.driver import WORKFLOWS, Driver
 from tests.workflows.flows import FlowModel, FlowRecorder
 
 HERE = Path(__file__).parent
