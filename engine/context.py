@@ -20,6 +20,7 @@ class Context:
     specs: SpecCache
     script_engine: object
     message_starts: int = 0  # instances started by messages in this call (loop guard)
+    acting_user: str | None = None  # who caused this step (None: the scheduler)
     runs: RunCache | None = None  # workflows kept in memory between steps
     # Called after the transaction committed (never after a rollback).
     after_commit: list[Callable[[], None]] = field(default_factory=list)

@@ -39,12 +39,16 @@ def fire_timer(ctx: Context, timer, *, postgres: bool) -> bool:
         element_id=timer.element_id,
         details={"due_at": timer.due_at.isoformat()},
     )
-    before = {
-        row.id
-        for row in ctx.session.scalars(
-            select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
-        )
-    }
+    before = (  # only an escalation asks which tasks are new
+        {
+            row.id
+            for row in ctx.session.scalars(
+                select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
+            )
+        }
+        if escalated
+        else set()
+    )
     persist_run(ctx, instance, run)
     _notify(ctx, reminded, "due_soon")
     if escalated:

@@ -220,8 +220,31 @@ def issue_api_token(session: Session, username: str) -> str:
 def user_for_token(session: Session, token: str) -> UserRecord | None:
     if not token:
         return None
-    user = session.scalar(select(User).where(User.api_token_hash == _token_digest(token)))
-    return to_record(user) if user is not None and user.active else None
+    # One query (every API request starts here): the user joined to roles and schools.
+    rows = session.execute(
+        select(
+            User.username,
+            User.display_name,
+            User.active,
+            User.email,
+            UserRole.role_key,
+            UserSchool.school_id,
+        )
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .outerjoin(UserSchool, UserSchool.user_id == User.id)
+        .where(User.api_token_hash == _token_digest(token))
+    ).all()
+    if not rows or not rows[0].active:
+        return None
+    first = rows[0]
+    return UserRecord(
+        username=first.username,
+        display_name=first.display_name or first.username,
+        roles=tuple(sorted({r.role_key for r in rows if r.role_key})),
+        schools=tuple(sorted({r.school_id for r in rows if r.school_id})),
+        active=first.active,
+        email=first.email,
+    )
 
 
 def get_user(session: Session, username: str) -> UserRecord:

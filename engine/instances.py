@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from engine import audit
 from engine.assignment import can_work, find_candidates
@@ -68,6 +68,7 @@ def start_instance(ctx: Context, actor: Actor, process_id: str, data: dict) -> I
     scoped_only = actor.scoped_roles and not actor.agency_roles
     if school_id and scoped_only and school_id not in actor.schools:
         raise PermissionDeniedError(f"{actor.username} does not belong to school {school_id}")
+    ctx.acting_user = actor.username
     return start_version(ctx, version, data, started_by=actor.username)
 
 
@@ -103,7 +104,7 @@ def route_messages(ctx: Context, instance: Instance, messages) -> None:
                 ctx,
                 version,
                 dict(payload),
-                started_by=instance.started_by,
+                started_by=ctx.acting_user,
                 message=name,
                 parent_instance_id=instance.id,
             )
@@ -172,7 +173,14 @@ def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
         if run is not None:
             return run.reuse(ctx.script_engine)
     spec = ctx.specs.get(ctx.session, instance.process_version_id)
-    return WorkflowRun.load(instance.workflow_state, spec.spec_json, ctx.script_engine)
+    run = WorkflowRun.load(instance.workflow_state, spec.spec_json, ctx.script_engine)
+    if instance.state == "running":
+        # The last step went through (a failed one leaves `error`), so the task table holds
+        # exactly the workflow's ready user tasks, with the instance's school and subject.
+        run.persisted_ready = run.ready_user_task_ids()
+        run.persisted_scope = (instance.school_id, instance.subject)
+        run.persisted_timers = run.waiting_timers()  # and its timer rows are these
+    return run
 
 
 def persist_run(
@@ -241,20 +249,25 @@ def persist_run(
 
 def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id) -> None:
     now = ctx.now()
-    existing = {
-        row.id: row
-        for row in ctx.session.scalars(
-            select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
-        )
-    }
     ready_ids = {info.id for info in ready}
-    for task_id, row in existing.items():
-        if task_id not in ready_ids and task_id != completed_task_id:
-            row.state = "cancelled"
-            row.completed_at = now
+    existing = _ready_rows(ctx, instance, run, ready_ids, completed_task_id)
+    run.persisted_ready = ready_ids
+    run.persisted_scope = (instance.school_id, instance.subject)
+    cancelled = [
+        task_id for task_id in existing if task_id not in ready_ids and task_id != completed_task_id
+    ]
+    for task_id in cancelled:
+        existing[task_id].state = "cancelled"
+        existing[task_id].completed_at = now
+    release_candidates(ctx.session, cancelled)
+    moved = []
     for info in ready:
-        row = existing.get(info.id)
-        if row is not None:
+        if info.id in existing:
+            row = existing[info.id]
+            if row is None:
+                continue  # known unchanged (see _ready_rows)
+            if row.school_id != instance.school_id:
+                moved.append(row.id)
             row.school_id = instance.school_id
             row.subject = instance.subject
             continue
@@ -276,12 +289,55 @@ def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id)
             due_at=run.task_due(info.id, info.assignment.get("dueDate"), now),
             data=json_safe(info.data),
         )
-        row.candidates = [TaskCandidate(role_key=r) for r in candidates.roles] + [
-            TaskCandidate(username=u) for u in {*candidates.users, candidates.assignee} if u
+        school = instance.school_id
+        row.candidates = [TaskCandidate(role_key=r, school_id=school) for r in candidates.roles] + [
+            TaskCandidate(username=u, school_id=school)
+            for u in {*candidates.users, candidates.assignee}
+            if u
         ]
         ctx.session.add(row)
         if row.assignee:
             notify_task(ctx.session, row, "assigned", now, once_per_task=True)
+    if moved:  # the instance's school changed: its open tasks' candidate rows follow
+        ctx.session.execute(
+            update(TaskCandidate)
+            .where(TaskCandidate.task_id.in_(moved))
+            .values(school_id=instance.school_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _ready_rows(ctx: Context, instance: Instance, run, ready_ids, completed_task_id) -> dict:
+    """The instance's ready task rows by id; a value of None means "ready and unchanged".
+
+    When the run was kept in memory since its last step, that step's ready tasks are the
+    ready rows (the task table is this projection). If none of them is cancelled now and
+    the school and subject they carry are still the instance's, nothing needs loading.
+    """
+    before = run.persisted_ready
+    still_ready = (before or set()) - {completed_task_id}
+    if before is not None and still_ready <= ready_ids:
+        if not still_ready:
+            return {}
+        if run.persisted_scope == (instance.school_id, instance.subject):
+            return dict.fromkeys(still_ready)
+    return {
+        row.id: row
+        for row in ctx.session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
+        )
+    }
+
+
+def release_candidates(session, task_ids) -> None:
+    """Drop the candidate rows of tasks that are no longer ready: the inbox starts from
+    that table, so it holds only what may still be claimed."""
+    if task_ids:
+        # A plain table DELETE (no ORM bookkeeping: no candidate objects are loaded), run
+        # without flushing first: nothing pending changes these rows.
+        table = TaskCandidate.__table__
+        with session.no_autoflush:
+            session.execute(delete(table).where(table.c.task_id.in_(list(task_ids))))
 
 
 def get_instance_row(ctx: Context, instance_id: int) -> Instance:
@@ -371,11 +427,14 @@ def cancel_instance(ctx: Context, actor: Actor, instance_id: int, reason: str | 
     instance.state = "cancelled"
     instance.ended_at = now
     instance.updated_at = now
+    released = []
     for row in ctx.session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
     ):
         row.state = "cancelled"
         row.completed_at = now
+        released.append(row.id)
+    release_candidates(ctx.session, released)
     audit.record(
         ctx.session,
         "cancelled",

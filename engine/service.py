@@ -7,8 +7,9 @@ or task surfaces as `ConflictError`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -68,12 +69,21 @@ class EngineService:
         self._sessions = make_session_factory(self.db_engine)
         self._specs = SpecCache()
         self._runs = RunCache()
+        # SQLite has one writer at a time, and a second one waits in SQLite's busy handler,
+        # which sleeps in steps of milliseconds. Threads of this process (waitress serves
+        # several) take turns here instead: the next one starts the moment the last commits.
+        sqlite = self.db_engine.dialect.name == "sqlite"
+        self._writer = threading.RLock() if sqlite else nullcontext()
         self._script_engine = make_script_engine(clock=self.clock.now, time_limit=script_time_limit)
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
     def _unit_of_work(self):
+        with self._writer:
+            yield from self._transaction()
+
+    def _transaction(self):
         session = self._sessions()
         ctx = Context(session, self.clock, self._specs, self._script_engine, runs=self._runs)
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union_all
 
 from engine import audit
 from engine.assignment import can_work
@@ -23,7 +23,7 @@ from engine.errors import (
 )
 from engine.forms import fields_from_form, validate_submission
 from engine.identity import Actor
-from engine.instances import json_safe, load_run, persist_run
+from engine.instances import json_safe, load_run, persist_run, release_candidates
 from engine.records import TaskRecord
 
 REASSIGNERS = ("hr", "admin")
@@ -53,20 +53,37 @@ def task_record(row: Task, *, form=(), documentation=None, data=None) -> TaskRec
     )
 
 
-def eligible(actor: Actor):
-    """SQL condition: the task is one this user may see and work (claimed or not)."""
+def _candidate_ids(actor: Actor, school_id: str | None) -> Select:
+    """Ids of ready tasks this user may claim through a role or by name (candidate rows
+    exist only for ready tasks); `school_id` (a filter) narrows them in the index."""
     role_match = [TaskCandidate.username == actor.username]
     if actor.agency_roles:
-        role_match.append(TaskCandidate.role_key.in_(actor.agency_roles))
+        role_match.append(TaskCandidate.role_key.in_(sorted(actor.agency_roles)))
     if actor.scoped_roles:
         role_match.append(
             and_(
-                TaskCandidate.role_key.in_(actor.scoped_roles),
-                or_(Task.school_id.is_(None), Task.school_id.in_(actor.schools)),
+                TaskCandidate.role_key.in_(sorted(actor.scoped_roles)),
+                or_(
+                    TaskCandidate.school_id.is_(None),
+                    TaskCandidate.school_id.in_(sorted(actor.schools)),
+                ),
             )
         )
-    candidate = exists().where(TaskCandidate.task_id == Task.id, or_(*role_match))
-    return or_(Task.assignee == actor.username, candidate)
+    candidates = select(TaskCandidate.task_id).where(or_(*role_match))
+    if school_id:
+        candidates = candidates.where(TaskCandidate.school_id == school_id)
+    return candidates
+
+
+def eligible(actor: Actor, school_id: str | None = None):
+    """SQL condition: the task is one this user may see and work (claimed or not).
+
+    Written as `id IN (candidate rows ∪ own claims)` so the database starts from the few
+    candidate rows of this user's roles and schools (an index range) rather than from every
+    ready task.
+    """
+    claimed = select(Task.id).where(Task.assignee == actor.username, Task.state == "ready")
+    return Task.id.in_(union_all(_candidate_ids(actor, school_id), claimed))
 
 
 @dataclass(frozen=True)
@@ -85,14 +102,20 @@ class TaskFilter:
 def task_query(actor: Actor, filters: TaskFilter) -> Select:
     if filters.view == "completed":
         query = select(Task).where(Task.state == "completed", Task.completed_by == actor.username)
+    elif filters.view == "mine":  # a task claimed by the user is one they may see
+        query = select(Task).where(Task.state == "ready", Task.assignee == actor.username)
+    elif filters.view == "queue":
+        # Same shape as "all" (the union keeps PostgreSQL's planner starting from the
+        # candidate rows); the claimed part of it is then filtered out.
+        query = select(Task).where(
+            Task.state == "ready",
+            eligible(actor, filters.school_id),
+            Task.assignee.is_(None),
+        )
+    elif filters.view == "all":
+        query = select(Task).where(Task.state == "ready", eligible(actor, filters.school_id))
     else:
-        query = select(Task).where(Task.state == "ready", eligible(actor))
-        if filters.view == "mine":
-            query = query.where(Task.assignee == actor.username)
-        elif filters.view == "queue":
-            query = query.where(Task.assignee.is_(None))
-        elif filters.view != "all":
-            raise InvalidStateError(f"unknown task view '{filters.view}'")
+        raise InvalidStateError(f"unknown task view '{filters.view}'")
     if filters.process_id:
         query = query.where(Task.process_id == filters.process_id)
     if filters.school_id:
@@ -114,13 +137,16 @@ def list_tasks(session, actor: Actor, filters: TaskFilter) -> list[TaskRecord]:
             Task.created_at,
         )
     )
-    query = task_query(actor, filters).order_by(*order, Task.id)
-    rows = session.scalars(query.limit(filters.limit).offset(filters.offset))
-    return [task_record(row) for row in rows]
+    # First the page's ids, from the columns the inbox index holds (ix_tasks_inbox), then
+    # those rows: the database never reads the full rows it filters out.
+    query = task_query(actor, filters).with_only_columns(Task.id).order_by(*order, Task.id)
+    ids = list(session.scalars(query.limit(filters.limit).offset(filters.offset)))
+    rows = {row.id: row for row in session.scalars(select(Task).where(Task.id.in_(ids)))}
+    return [task_record(rows[task_id]) for task_id in ids]
 
 
 def count_tasks(session, actor: Actor, filters: TaskFilter) -> int:
-    subquery = task_query(actor, filters).subquery()
+    subquery = task_query(actor, filters).with_only_columns(Task.id).subquery()
     return session.scalar(select(func.count()).select_from(subquery))
 
 
@@ -262,6 +288,7 @@ def _task_data(ctx, row: Task) -> dict:
 
 def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
     """Validate, then run the task and what follows, all in the caller's transaction."""
+    ctx.acting_user = actor.username
     row = visible_row(ctx.session, actor, task_id)
     _ready(row)
     if not _may_work(actor, row):
@@ -294,6 +321,7 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
     row.state = "completed"
     row.completed_at = now
     row.completed_by = actor.username
+    release_candidates(ctx.session, [row.id])
     audit.record(
         ctx.session,
         "completed",

@@ -118,10 +118,19 @@ class WorkflowRun:
         self._since = 0.0 if new else time.time()
         self._depths: dict = {}
         self._data: dict | None = None
-        # The timers the last persisted step waited for (None: not known, as after a load).
+        # What the last persisted step wrote to the timer and task tables (None: not
+        # known, as after a load): lets the next step skip queries that would find it.
         self.persisted_timers: list | None = [] if new else None
+        self.persisted_ready: set | None = set() if new else None
+        self.persisted_scope: tuple | None = None
         self._saved_events: list = list(workflow.bpmn_events)
         self._fragments: dict = {}  # JSON of finished tasks, reused by the next save
+
+    def task_count(self) -> int:
+        """How many tasks this run holds in memory (what keeping it costs)."""
+        return len(self.workflow.tasks) + sum(
+            len(sub.tasks) for sub in self.workflow.subprocesses.values()
+        )
 
     def reuse(self, script_engine) -> WorkflowRun:
         """Make this run, kept in memory since it was saved, ready for the next step: the
@@ -187,6 +196,11 @@ class WorkflowRun:
     def ready_user_tasks(self) -> list[UserTaskInfo]:
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
         return [self._describe(task) for task in tasks]
+
+    def ready_user_task_ids(self) -> set[str]:
+        return {
+            str(task.id) for task in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        }
 
     def _describe(self, task) -> UserTaskInfo:
         spec = task.task_spec

@@ -13,7 +13,6 @@ import uuid
 from copy import deepcopy
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -80,7 +79,7 @@ def workflow_to_json(workflow, fragments: dict | None = None) -> str:
 
 
 _FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
-# Stands in for a task's JSON in the encoded skeleton; the nonce keeps task data from ever
+# Stands in for JSON spliced into the encoded skeleton; the nonce keeps task data from ever
 # looking like one.
 _NONCE = uuid.uuid4().hex
 _PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r':(\d+)\\u0000"')
@@ -92,30 +91,56 @@ def _workflow_to_json(workflow, fragments: dict | None) -> str:
     task_to_dict = _registry.convert_to_dict[task_typename]
     texts: list[str] = []
 
-    def task_placeholder(task) -> str:
-        key = (task.state, task.last_state_change, task.triggered, tuple(task._children))
-        cached = fragments.get(task.id) if fragments is not None else None
-        if cached is not None and cached[0] == key:
-            text = cached[1]
-        else:
-            text = json.dumps(task_to_dict(task), cls=_serializer._encoder_cls)
-            if fragments is not None and task.state in _FINISHED:
-                fragments[task.id] = (key, text)
+    def task_json(task) -> str:
+        """The task's JSON (keyed by the task object: its hash is cheap, a UUID's is not)."""
+        cached = fragments.get(task) if fragments is not None else None
+        if (
+            cached is not None
+            and cached[0] == task.last_state_change
+            and cached[1] == task.state
+            and cached[2] == task.triggered
+            and cached[3] == task._children
+        ):
+            return cached[4]
+        text = f'"{task.id}": ' + json.dumps(task_to_dict(task), cls=_serializer._encoder_cls)
+        if fragments is not None and task.state in _FINISHED:
+            fragments[task] = (
+                task.last_state_change,
+                task.state,
+                task.triggered,
+                list(task._children),
+                text,
+            )
+        return text
+
+    def placeholder(text: str) -> str:
         texts.append(text)
         return f"\x00{_NONCE}:{len(texts) - 1}\x00"
 
-    _registry.convert_to_dict[task_typename] = task_placeholder
+    # Sub-process tasks go through the registry, each as a placeholder.
+    _registry.convert_to_dict[task_typename] = lambda task: placeholder(
+        task_json(task).split(": ", 1)[1]
+    )
     try:
         typename = _registry.typenames[workflow.__class__]
         # The registry wraps each converter's to_dict: partial(_obj_to_dict, typename, to_dict)
         converter = _registry.convert_to_dict[typename].args[1].__self__
-        # What BpmnWorkflowConverter.to_dict writes, in its order, less the spec (stored
-        # once per version, and expensive to convert on every save).
-        dct = WorkflowConverter.to_dict(converter, workflow)
-        dct["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = _registry.convert(workflow.bpmn_events)
-        dct["typename"] = typename
-        dct[_serializer.VERSION_KEY] = _serializer.VERSION
+        tasks = ", ".join(task_json(task) for task in workflow.tasks.values())
+        # What BpmnWorkflowConverter.to_dict writes (WorkflowConverter's part first), in its
+        # order, less the spec: stored once per version, and expensive to convert each save.
+        dct = {
+            "data": _registry.convert(_registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": placeholder("{" + tasks + "}"),
+            "root": str(workflow.task_tree.id),
+            "subprocesses": converter.mapping_to_dict(workflow.subprocesses),
+            "bpmn_events": _registry.convert(workflow.bpmn_events),
+            "typename": typename,
+            _serializer.VERSION_KEY: _serializer.VERSION,
+        }
         skeleton = json.dumps(dct, cls=_serializer._encoder_cls)
     finally:
         _registry.convert_to_dict[task_typename] = task_to_dict

@@ -64,6 +64,13 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
             return False
         return super().is_completed()
 
+    def update_waiting_tasks(self) -> None:
+        """The library walks the whole tree after every completed task to update WAITING
+        tasks; with none in the tree (most steps) that walk would find nothing."""
+        waiting = TaskState.WAITING
+        if any(task.state == waiting for task in self.tasks.values()):
+            super().update_waiting_tasks()
+
     def _find_few(self, skip_subprocesses: bool = False, **filters):
         """The tasks `BpmnTaskIterator` would yield, in its order; None: use the iterator."""
         task_filter = BpmnTaskFilter(**filters)
@@ -89,16 +96,26 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
     def iteration_key(self, task, min_state: int, mask: int, skip_subprocesses: bool):
         """The task's position in the iterator's depth-first order (a subprocess's tree
         comes before its host task's children), `_UNREACHABLE` if the iterator would not get
-        there, or None if too deep to tell cheaply."""
-        path, depth, node = [], 0, task
-        while True:
-            depth += 1
-            if depth > MAX_FAST_DEPTH:
+        there, or None if too deep to tell cheaply.
+
+        Positions of finished top-level tasks whose ancestors are all finished are kept:
+        such a task's place never moves (a finished task gets no new children) and the
+        iterator always passes it, so the walk up stops at the first one it meets.
+        """
+        known = self.__dict__.setdefault("_finished_keys", {})
+        walked, path, node, base = [], [], task, None
+        while base is None:
+            if node.id in known:
+                base = known[node.id]
+                break
+            walked.append(node)
+            if len(walked) > MAX_FAST_DEPTH:
                 return None
             parent = node.parent
             if parent is None:
                 workflow = node.workflow
                 if workflow is self:
+                    base = ()
                     break
                 if skip_subprocesses:
                     return _UNREACHABLE
@@ -113,7 +130,19 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
             path.append(parent._children.index(node.id))
             node = parent
         path.reverse()
-        return tuple(path)
+        key = base + tuple(path)
+        if len(key) > MAX_FAST_DEPTH:
+            return None
+        # Top down: the node where the walk stopped has position `base`, each next one
+        # adds one step of the path.
+        nodes = list(reversed(walked))
+        if node.id in known:
+            nodes.insert(0, node)
+        for depth, each in enumerate(nodes):
+            if each.workflow is not self or not each.state & TaskState.FINISHED_MASK:
+                break
+            known.setdefault(each.id, base + tuple(path[:depth]))
+        return key
 
 
 def completed_frontier(workflow: BpmnWorkflow):

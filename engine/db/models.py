@@ -151,6 +151,18 @@ class Instance(Base):
     __mapper_args__ = {"version_id_col": row_version}
 
 
+INBOX_COLUMNS = (
+    "id",
+    "state",
+    "assignee",
+    "process_id",
+    "school_id",
+    "due_at",
+    "created_at",
+    "subject",
+)
+
+
 class Task(Base):
     """One user task that is (or was) ready: the inbox's source of truth."""
 
@@ -159,6 +171,8 @@ class Task(Base):
         Index("ix_tasks_state_assignee", "state", "assignee"),
         Index("ix_tasks_state_school", "state", "school_id"),
         Index("ix_tasks_completed_by", "completed_by", "completed_at"),
+        # Everything the inbox filters and sorts on, so it never reads rows it drops.
+        Index("ix_tasks_inbox", *INBOX_COLUMNS),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -188,18 +202,24 @@ class Task(Base):
 
 
 class TaskCandidate(Base):
-    """Who may claim a ready task: a role key or a username (indexed for the queue query)."""
+    """Who may claim a ready task: a role key or a username, with the task's school.
+
+    The inbox query starts here, so rows exist only while their task is ready, and the
+    school is copied from the task: a school administrator's inbox is one index range.
+    """
 
     __tablename__ = "task_candidates"
     __table_args__ = (
-        Index("ix_task_candidates_role", "role_key"),
+        Index("ix_task_candidates_role_school", "role_key", "school_id"),
         Index("ix_task_candidates_user", "username"),
+        Index("ix_task_candidates_task", "task_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     role_key: Mapped[str | None] = mapped_column(String(40))
     username: Mapped[str | None] = mapped_column(String(80))
+    school_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Base):

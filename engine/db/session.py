@@ -43,10 +43,23 @@ def make_db_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+# FULL: a committed step survives a power cut (one fsync per commit). NORMAL, which WAL
+# makes safe from corruption, may lose the last commits on a power cut (not on a crash of
+# sroflow itself) and saves that fsync; docs/performance.md measures both.
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def _synchronous() -> str:
+    value = os.environ.get("SROFLOW_SQLITE_SYNCHRONOUS", "FULL").strip().upper()
+    if value not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SROFLOW_SQLITE_SYNCHRONOUS must be one of {SQLITE_SYNCHRONOUS}")
+    return value
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={_synchronous()}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()

@@ -20,7 +20,7 @@ def test_message_end_event_starts_the_catching_process_with_its_payload(people):
     (started,) = people.list_instances(process_id="follow_up")
     assert started.data["officer_id"] == "officer-kim"
     assert started.school_id == "lincoln_high"
-    assert started.started_by == "hana"
+    assert started.started_by == "hana"  # who completed the step that threw it
     assert [i.id for i in people.list_instances(business_key="officer-kim")] == [started.id]
     (welcome,) = started.open_tasks
     assert [t.id for t in people.list_tasks(username="lina")] == [welcome.id]
@@ -59,3 +59,12 @@ def test_a_bad_message_payload_is_refused_at_deployment(people):
     (problem,) = refused.value.problems
     assert problem.element_id == "officer_assigned_message"
     assert "message payload" in problem.message
+
+
+def test_the_user_whose_step_threw_the_message_starts_the_new_instance(people):
+    people.deploy_files([str(DATA)])
+    first = people.start_instance("hand_over", username="hana", data={"school_id": "lincoln_high"})
+    people.add_user("hugo", roles=["hr"])
+    people.complete_task(first.open_tasks[0].id, username="hugo", data={"officer_name": "Kim"})
+    (started,) = people.list_instances(process_id="follow_up")
+    assert started.started_by == "hugo"
