@@ -16,9 +16,14 @@ from engine.assignment import can_work, find_candidates
 from engine.bpmn.runner import RunFailure, WorkflowRun
 from engine.clock import as_utc
 from engine.context import Context
-from engine.db.models import Instance, ProcessVersion, Task, TaskCandidate
+from engine.db.models import Instance, ProcessVersion, School, Task, TaskCandidate
 from engine.deployment import latest_version, latest_versions, process_xml, start_form_fields
-from engine.errors import InvalidStateError, NotFoundError, PermissionDeniedError
+from engine.errors import (
+    FormValidationError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from engine.forms import validate_submission
 from engine.identity import Actor, load_actor
 from engine.notifications import notify_task
@@ -65,6 +70,8 @@ def start_instance(ctx: Context, actor: Actor, process_id: str, data: dict) -> I
     if start_fields:
         data = validate_submission(start_fields, data)
     school_id = _school(data)
+    if school_id and ctx.session.get(School, school_id) is None:
+        raise FormValidationError({"school_id": f"no school '{school_id}'"})
     scoped_only = actor.scoped_roles and not actor.agency_roles
     if school_id and scoped_only and school_id not in actor.schools:
         raise PermissionDeniedError(f"{actor.username} does not belong to school {school_id}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import InvalidStateError, NotFoundError, PermissionDeniedError
+from engine import FormValidationError, InvalidStateError, NotFoundError, PermissionDeniedError
 
 DATA = Path(__file__).parents[1] / "data" / "engine"
 
@@ -136,3 +136,10 @@ def test_saved_state_round_trips_exactly(review):
         restored = serializer.workflow_from_json(row.workflow_state, spec_json)
         assert serializer.workflow_to_json(restored) == row.workflow_state
         assert "spec" not in json.loads(row.workflow_state)
+
+
+def test_starting_for_an_unknown_school_is_refused(review):
+    with pytest.raises(FormValidationError) as refused:
+        review.start_instance("candidate_review", username="hana", data={"school_id": "atlantis"})
+    assert refused.value.errors == {"school_id": "no school 'atlantis'"}
+    assert review.list_instances() == []
