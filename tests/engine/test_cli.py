@@ -291,7 +291,8 @@ def test_start_data_must_be_a_json_object(cli_people, data, complaint):
 
 
 def test_start_prints_the_instance_and_its_first_task(cli_people):
-    run = cli_people("start", "candidate_review", "--as", "hana", "--data", '{"school_id": "x1"}')
+    data = '{"school_id": "lincoln_high"}'
+    run = cli_people("start", "candidate_review", "--as", "hana", "--data", data)
     assert run.code == 0, run.err
     assert run.out.startswith("instance 1 of candidate_review v1: running\n")
     assert "Record candidate [record_candidate]" in run.out
@@ -521,3 +522,9 @@ def test_python_m_engine_cli_runs_commands_and_sets_exit_codes(tmp_path):
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "wizard" in refused.stderr
     assert sroflow("no-such-command").returncode == 2
+
+
+def test_start_for_an_unknown_school_exits_1_naming_the_field(cli_people):
+    run = cli_people("start", "candidate_review", "--as", "hana", "--data", '{"school_id": "x1"}')
+    assert run.code == 1
+    assert "school_id" in one_line(run.err) and "no school 'x1'" in run.err
