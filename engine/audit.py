@@ -27,7 +27,6 @@ EVENT_TYPES = (
     "error",
     "instance_completed",
     "message_thrown",
-    "notified",
 )
 
 

@@ -116,6 +116,11 @@ class EngineService:
         with self._unit_of_work() as ctx:
             return work(ctx)
 
+    @property
+    def _postgres(self) -> bool:
+        """PostgreSQL takes rows with SKIP LOCKED so several schedulers can share work."""
+        return self.db_engine.dialect.name == "postgresql"
+
     def upgrade_database(self) -> None:
         """Create or migrate the schema (`sroflow db upgrade`)."""
         upgrade_database(self.db_engine)
@@ -311,7 +316,7 @@ class EngineService:
         Safe to run in several processes against PostgreSQL (rows are taken with
         SKIP LOCKED). A failing timer puts its instance in `error` and is retried later.
         """
-        postgres = self.db_engine.dialect.name == "postgresql"
+        postgres = self._postgres
         report = FiringReport()
         skip: set[int] = set()
         while limit is None or report.fired + report.failed < limit:
@@ -354,7 +359,7 @@ class EngineService:
 
     def deliver_notifications(self) -> int:
         """Send queued notifications (SMTP when configured, else the log), each once."""
-        postgres = self.db_engine.dialect.name == "postgresql"
+        postgres = self._postgres
         return self._run(
             lambda ctx: notifications.deliver_pending(ctx.session, ctx.now(), postgres=postgres)
         )

@@ -51,8 +51,6 @@ def sync_instance_timers(ctx: Context, instance: Instance, waiting) -> None:
                 process_id=instance.process_id,
                 element_id=element_id,
                 due_at=due_at,
-                state="waiting",
-                attempts=0,
             )
         )
 
@@ -79,8 +77,6 @@ def schedule_start_timers(ctx: Context, version: ProcessVersion, start_timers, n
                 process_id=version.process_id,
                 element_id=element_id,
                 due_at=due,
-                state="waiting",
-                attempts=0,
                 cycles_left=cycles,
                 interval=interval,
             )
