@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from engine import audit
 from engine.assignment import can_work, find_candidates
@@ -129,7 +129,7 @@ def start_version(
     """Create an instance of `version`, fire its start event now and run until it waits."""
     spec = ctx.specs.get(ctx.session, version.id)
     now = ctx.now()
-    run = WorkflowRun.start(spec.spec_json, data, ctx.script_engine)
+    run = WorkflowRun.start(spec.spec_json, data, ctx.script_engine, spec.shared_specs())
     instance = Instance(
         process_version_id=version.id,
         process_id=version.process_id,
@@ -180,7 +180,9 @@ def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
         if run is not None:
             return run.reuse(ctx.script_engine)
     spec = ctx.specs.get(ctx.session, instance.process_version_id)
-    run = WorkflowRun.load(instance.workflow_state, spec.spec_json, ctx.script_engine)
+    run = WorkflowRun.load(
+        instance.workflow_state, spec.spec_json, ctx.script_engine, spec.shared_specs()
+    )
     if instance.state == "running":
         # The last step went through (a failed one leaves `error`), so the task table holds
         # exactly the workflow's ready user tasks, with the instance's school and subject.
@@ -267,7 +269,7 @@ def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id)
         existing[task_id].state = "cancelled"
         existing[task_id].completed_at = now
     release_candidates(ctx.session, cancelled)
-    moved = []
+    moved, new_rows = [], []
     for info in ready:
         if info.id in existing:
             row = existing[info.id]
@@ -278,33 +280,9 @@ def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id)
             row.school_id = instance.school_id
             row.subject = instance.subject
             continue
-        candidates = find_candidates(info.assignment, info.lane, info.data, ctx.role_lookup)
-        row = Task(
-            id=info.id,
-            instance_id=instance.id,
-            process_id=instance.process_id,
-            element_id=info.element_id,
-            name=info.name,
-            lane=info.lane,
-            candidate_roles=list(candidates.roles),
-            candidate_users=list(candidates.users),
-            assignee=candidates.assignee,
-            school_id=instance.school_id,
-            subject=instance.subject,
-            state="ready",
-            created_at=now,
-            due_at=run.task_due(info.id, info.assignment.get("dueDate"), now),
-            data=json_safe(info.data),
-        )
-        school = instance.school_id
-        row.candidates = [TaskCandidate(role_key=r, school_id=school) for r in candidates.roles] + [
-            TaskCandidate(username=u, school_id=school)
-            for u in {*candidates.users, candidates.assignee}
-            if u
-        ]
-        ctx.session.add(row)
-        if row.assignee:
-            notify_task(ctx.session, row, "assigned", now, once_per_task=True)
+        new_rows.append(_new_task_row(ctx, instance, run, info, now))
+    if new_rows:
+        _insert_tasks(ctx, new_rows, now)
     if moved:  # the instance's school changed: its open tasks' candidate rows follow
         ctx.session.execute(
             update(TaskCandidate)
@@ -312,6 +290,51 @@ def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id)
             .values(school_id=instance.school_id)
             .execution_options(synchronize_session=False)
         )
+
+
+def _new_task_row(ctx: Context, instance: Instance, run, info, now) -> dict:
+    candidates = find_candidates(info.assignment, info.lane, info.data, ctx.role_lookup)
+    return {
+        "id": info.id,
+        "instance_id": instance.id,
+        "process_id": instance.process_id,
+        "element_id": info.element_id,
+        "name": info.name,
+        "lane": info.lane,
+        "candidate_roles": list(candidates.roles),
+        "candidate_users": list(candidates.users),
+        "assignee": candidates.assignee,
+        "school_id": instance.school_id,
+        "subject": instance.subject,
+        "state": "ready",
+        "created_at": now,
+        "due_at": run.task_due(info.id, info.assignment.get("dueDate"), now),
+        "completed_at": None,
+        "completed_by": None,
+        "data": json_safe(info.data),
+        "row_version": 1,
+    }
+
+
+def _insert_tasks(ctx: Context, rows: list[dict], now) -> None:
+    """New ready tasks and their candidate rows, as plain INSERTs: a step's new rows are
+    not read back through the ORM before it commits, so its bookkeeping only costs time."""
+    candidates = [
+        {"task_id": row["id"], "role_key": role, "username": None, "school_id": row["school_id"]}
+        for row in rows
+        for role in row["candidate_roles"]
+    ] + [
+        {"task_id": row["id"], "role_key": None, "username": user, "school_id": row["school_id"]}
+        for row in rows
+        for user in sorted({*row["candidate_users"], row["assignee"]} - {None})
+    ]
+    connection = ctx.session.connection()
+    connection.execute(_INSERT_TASKS, rows)
+    if candidates:
+        connection.execute(_INSERT_CANDIDATES, candidates)
+    for row in rows:
+        if row["assignee"]:
+            notify_task(ctx.session, Task(**row), "assigned", now, once_per_task=True)
 
 
 def _ready_rows(ctx: Context, instance: Instance, run, ready_ids, completed_task_id) -> dict:
@@ -340,11 +363,17 @@ def release_candidates(session, task_ids) -> None:
     """Drop the candidate rows of tasks that are no longer ready: the inbox starts from
     that table, so it holds only what may still be claimed."""
     if task_ids:
-        # A plain table DELETE (no ORM bookkeeping: no candidate objects are loaded), run
-        # without flushing first: nothing pending changes these rows.
-        table = TaskCandidate.__table__
-        with session.no_autoflush:
-            session.execute(delete(table).where(table.c.task_id.in_(list(task_ids))))
+        # A plain table DELETE on the session's connection (no ORM bookkeeping, no flush
+        # first): no candidate objects are loaded, and nothing pending changes these rows.
+        session.connection().execute(_RELEASE_CANDIDATES, {"task_ids": list(task_ids)})
+
+
+_candidates = TaskCandidate.__table__
+_INSERT_TASKS = insert(Task.__table__)
+_INSERT_CANDIDATES = insert(_candidates)
+_RELEASE_CANDIDATES = delete(_candidates).where(
+    _candidates.c.task_id.in_(bindparam("task_ids", expanding=True))
+)
 
 
 def get_instance_row(ctx: Context, instance_id: int) -> Instance:

@@ -59,11 +59,25 @@ class VersionSpec:
         self.version = version
         self.spec_json = spec_json
         self._elements: dict | None = None
+        self._shared: tuple | None = None
+        self._shareable: bool | None = None
+
+    def shared_specs(self) -> tuple | None:
+        """(spec, subprocess_specs) objects that every workflow of this version can run
+        on, built once; None when running may rewrite them (then each workflow builds its
+        own from `spec_json`)."""
+        if self._shareable is None:
+            specs = serializer.specs_from_json(self.spec_json)
+            self._shareable = not serializer.specs_change_while_running(*specs)
+            self._shared = specs if self._shareable else None
+        return self._shared
 
     def element(self, element_id: str):
         """The spec of one element (a user task's form and documentation), by BPMN id."""
         if self._elements is None:
-            spec, subprocess_specs = serializer.specs_from_json(self.spec_json)
+            spec, subprocess_specs = self.shared_specs() or serializer.specs_from_json(
+                self.spec_json
+            )
             elements = {}
             for process in [spec, *subprocess_specs.values()]:
                 for task_spec in process.task_specs.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from engine import audit
 from engine.bpmn.runner import due_from_value
@@ -27,6 +27,11 @@ FIRST_RETRY = timedelta(minutes=1)
 
 def sync_instance_timers(ctx: Context, instance: Instance, waiting) -> None:
     """Make the instance's timer rows match the timers its workflow waits for."""
+    if not waiting or instance.state != "running":
+        # Nothing to keep (the usual case after a timer fired): one plain DELETE instead
+        # of loading the rows to compare them.
+        ctx.session.connection().execute(_DROP_WAITING, {"instance_id": instance.id})
+        return
     rows = list(
         ctx.session.scalars(
             select(Timer).where(Timer.instance_id == instance.id, Timer.kind == "instance")
@@ -53,6 +58,15 @@ def sync_instance_timers(ctx: Context, instance: Instance, waiting) -> None:
                 due_at=due_at,
             )
         )
+
+
+_timers = Timer.__table__
+# Failed timers stay visible to administrators: only waiting ones go.
+_DROP_WAITING = delete(_timers).where(
+    _timers.c.instance_id == bindparam("instance_id"),
+    _timers.c.kind == "instance",
+    _timers.c.state == "waiting",
+)
 
 
 def schedule_start_timers(ctx: Context, version: ProcessVersion, start_timers, now) -> None:

@@ -142,16 +142,17 @@ class WorkflowRun:
         return self
 
     @classmethod
-    def start(cls, spec_json: str, data: dict, script_engine) -> WorkflowRun:
-        """A new workflow of the given version with its initial data on the root task."""
-        spec, subprocess_specs = serializer.specs_from_json(spec_json)
+    def start(cls, spec_json: str, data: dict, script_engine, specs=None) -> WorkflowRun:
+        """A new workflow of the given version with its initial data on the root task;
+        `specs` are the version's shared spec objects, if it has them."""
+        spec, subprocess_specs = specs or serializer.specs_from_json(spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
         workflow.task_tree.set_data(**json.loads(json.dumps(data)))
         return cls(workflow, script_engine, new=True)
 
     @classmethod
-    def load(cls, state: str, spec_json: str, script_engine) -> WorkflowRun:
-        return cls(serializer.workflow_from_json(state, spec_json), script_engine)
+    def load(cls, state: str, spec_json: str, script_engine, specs=None) -> WorkflowRun:
+        return cls(serializer.workflow_from_json(state, spec_json, specs), script_engine)
 
     def save(self) -> str:
         """The workflow's JSON; afterwards this object equals what loading it would give."""

@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.parser import CamundaMultiInstance as CAMUNDA_MULTI_INSTANCE
 from engine.bpmn.timers import serializer_replacements
 from engine.bpmn.workflow import BpmnWorkflow
 
@@ -58,12 +59,23 @@ def _spec_to_json(spec, subprocess_specs) -> str:
 
 
 def specs_from_json(text: str):
-    """Fresh spec objects from stored JSON (never shared between instances: some specs
-    are rewritten at run time, e.g. multi-instance)."""
+    """Fresh spec objects from stored JSON."""
     dct = json.loads(text)
     spec = _serializer.from_dict(dct["spec"])
     subprocess_specs = {k: _serializer.from_dict(v) for k, v in dct["subprocess_specs"].items()}
     return spec, subprocess_specs
+
+
+def specs_change_while_running(spec, subprocess_specs) -> bool:
+    """True if running a workflow may rewrite these spec objects, so they must not be
+    shared between workflows: SpiffWorkflow's Camunda multi-instance with a
+    `loopCardinality` replaces its inputs (and the cardinality) on the spec itself. Every
+    other spec is read-only while workflows run."""
+    return any(
+        isinstance(task_spec, CAMUNDA_MULTI_INSTANCE) and task_spec.cardinality is not None
+        for process in [spec, *subprocess_specs.values()]
+        for task_spec in process.task_specs.values()
+    )
 
 
 def workflow_to_json(workflow, fragments: dict | None = None) -> str:
@@ -148,15 +160,33 @@ def _workflow_to_json(workflow, fragments: dict | None) -> str:
     return _PLACEHOLDER.sub(lambda match: texts[int(match.group(1))], skeleton)
 
 
-def workflow_from_json(state: str, spec_json: str):
+def workflow_from_json(state: str, spec_json: str, specs=None):
     """Rebuild a workflow from its state and its version's spec JSON.
 
-    The caller must attach the sandboxed script engine: SpiffWorkflow restores its default.
+    `specs` are that version's (spec, subprocess_specs) objects, built once and shared
+    (see `specs_change_while_running`): rebuilding them was two thirds of a load. The
+    caller must attach the sandboxed script engine: SpiffWorkflow restores its default.
     """
     dct = json.loads(state)
+    if specs is not None and dct.get(_serializer.VERSION_KEY) == _serializer.VERSION:
+        return _workflow_from_dict(dct, *specs)
     dct.update(json.loads(spec_json))
     _serializer.migrate(dct)
     return _serializer.from_dict(dct)
+
+
+def _workflow_from_dict(dct: dict, spec, subprocess_specs):
+    """What BpmnWorkflowConverter.from_dict does, with the spec objects given instead of
+    restored from their dicts."""
+    typename = dct["typename"]
+    converter = _registry.convert_from_dict[typename].args[0].__self__
+    workflow = converter.target_class(spec, subprocess_specs, deserializing=True)
+    workflow.tasks = converter.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
+    converter.set_default_attributes(workflow, dct)
+    converter.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = _registry.restore(dct.pop("bpmn_events", []))
+    return workflow
 
 
 def _round_trip(value):
