@@ -104,7 +104,7 @@ def step_ratio(scratch, size) -> tuple[dict, dict]:
     return {"step_ratio_vs_memory": round(ratio, 2)}, {
         "step_ratio_vs_memory": {
             "diagram": "bench/diagrams/bench_review.bpmn (review form -> gateway -> next task)",
-            "synchronous": os.environ.get("SROFLOW_SQLITE_SYNCHRONOUS", "FULL"),
+            "synchronous": os.environ.get("SROFLOW_SQLITE_SYNCHRONOUS", "NORMAL"),
             "service": service_stats,
             "service_cold": cold_stats,
             "memory": memory_stats,

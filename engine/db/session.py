@@ -1,6 +1,6 @@
 """Database connections: the URL, the SQLAlchemy Engine and sessions.
 
-SQLite is the zero-setup default (WAL, durable commits, foreign keys on); PostgreSQL is the
+SQLite is the zero-setup default (WAL, foreign keys on); PostgreSQL is the
 scale-out store, named by `SROFLOW_DATABASE_URL`.
 """
 
@@ -43,14 +43,15 @@ def make_db_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-# FULL: a committed step survives a power cut (one fsync per commit). NORMAL, which WAL
-# makes safe from corruption, may lose the last commits on a power cut (not on a crash of
-# sroflow itself) and saves that fsync; docs/performance.md measures both.
-SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+# NORMAL (the default, SQLite's advice for WAL): never corrupt, and a crash of sroflow
+# loses nothing committed, but a power cut or OS crash may roll back the last commits.
+# FULL fsyncs every commit so those survive too; that fsync costs more than the rest of a
+# step (decision 0008, docs/performance.md). PostgreSQL, the production store, is durable.
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
 
 
 def _synchronous() -> str:
-    value = os.environ.get("SROFLOW_SQLITE_SYNCHRONOUS", "FULL").strip().upper()
+    value = os.environ.get("SROFLOW_SQLITE_SYNCHRONOUS", "NORMAL").strip().upper()
     if value not in SQLITE_SYNCHRONOUS:
         raise ValueError(f"SROFLOW_SQLITE_SYNCHRONOUS must be one of {SQLITE_SYNCHRONOUS}")
     return value
