@@ -90,3 +90,22 @@ def test_a_reloaded_workflow_runs_scripts_in_the_sandbox(traps):
         spec_json = session.get(ProcessVersion, row.process_version_id).spec_json
     run = WorkflowRun.load(row.workflow_state, spec_json, make_script_engine())
     assert isinstance(run.workflow.script_engine.environment, SandboxedEnvironment)
+
+
+def test_a_multi_instance_that_rewrites_its_spec_does_not_leak_into_other_instances(traps):
+    """Camunda's loopCardinality naming a list rewrites the task spec at run time; the
+    engine shares a version's spec objects between instances only when nothing does."""
+    first = traps.start_instance("reviewer_rounds", username="hana", data={"reviewers": [1, 2]})
+    second = traps.start_instance(
+        "reviewer_rounds", username="hana", data={"reviewers": [1, 2, 3]}
+    )
+    assert len(first.open_tasks) == 2
+    assert len(second.open_tasks) == 3
+    for task in first.open_tasks:
+        traps.complete_task(task.id, username="hana", data={})
+    assert traps.get_instance(first.id).state == "completed"
+    third = traps.start_instance("reviewer_rounds", username="hana", data={"reviewers": [7]})
+    assert len(third.open_tasks) == 1
+    for task in [*second.open_tasks, *third.open_tasks]:
+        traps.complete_task(task.id, username="hana", data={})
+    assert {traps.get_instance(i.id).state for i in (second, third)} == {"completed"}
