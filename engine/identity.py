@@ -222,23 +222,27 @@ def issue_api_token(session: Session, username: str) -> str:
     return token
 
 
+# One query, built once (every API request starts here): the user joined to roles and
+# schools.
+_TOKEN_QUERY = (
+    select(
+        User.username,
+        User.display_name,
+        User.active,
+        User.email,
+        UserRole.role_key,
+        UserSchool.school_id,
+    )
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(UserSchool, UserSchool.user_id == User.id)
+    .where(User.api_token_hash == bindparam("digest"))
+)
+
+
 def user_for_token(session: Session, token: str) -> UserRecord | None:
     if not token:
         return None
-    # One query (every API request starts here): the user joined to roles and schools.
-    rows = session.execute(
-        select(
-            User.username,
-            User.display_name,
-            User.active,
-            User.email,
-            UserRole.role_key,
-            UserSchool.school_id,
-        )
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .outerjoin(UserSchool, UserSchool.user_id == User.id)
-        .where(User.api_token_hash == _token_digest(token))
-    ).all()
+    rows = session.connection().execute(_TOKEN_QUERY, {"digest": _token_digest(token)}).all()
     if not rows or not rows[0].active:
         return None
     first = rows[0]

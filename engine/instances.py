@@ -17,6 +17,7 @@ from engine.bpmn.runner import RunFailure, WorkflowRun
 from engine.clock import as_utc
 from engine.context import Context
 from engine.db.models import Instance, ProcessVersion, School, Task, TaskCandidate
+from engine.db.row_writes import write_changes
 from engine.deployment import latest_version, latest_versions, process_xml, start_form_fields
 from engine.errors import (
     FormValidationError,
@@ -250,6 +251,7 @@ def persist_run(
     if waiting or run.persisted_timers != []:
         sync_instance_timers(ctx, instance, waiting)
     run.persisted_timers = waiting
+    write_changes(ctx.session, instance)
     ctx.session.flush()
     ctx.keep_run(instance, run)
     if failure is None:
