@@ -43,6 +43,19 @@ def write_changes(session, row) -> None:
     for key in columns:
         set_committed_value(row, key, state.dict[key])
     set_committed_value(row, "row_version", old_version + 1)
+    _forget_modified(session, state)
+
+
+def _forget_modified(session, state) -> None:
+    """Tell the session the row is clean, so its flush skips it entirely.
+
+    `set_committed_value` clears each attribute's history but leaves the row flagged as
+    modified, and flushing a flagged row with nothing to write still walks the whole
+    unit of work. SQLAlchemy has no public call for this; `_commit_all` is what its own
+    flush runs after writing a row (pinned to 2.0 in pyproject.toml). Rows with other
+    pending changes (a relationship) keep their flag for the flush."""
+    if not state.committed_state:
+        state._commit_all(state.dict, session.identity_map)
 
 
 def _statement(table, keys: tuple[str, ...]):
