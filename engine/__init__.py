@@ -27,6 +27,7 @@ from engine.records import (
     ProcessRecord,
     RoleRecord,
     SchoolRecord,
+    TaskPage,
     TaskRecord,
     UserRecord,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "SchoolRecord",
     "ScriptError",
     "SystemClock",
+    "TaskPage",
     "TaskRecord",
     "UserRecord",
 ]

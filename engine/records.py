@@ -263,3 +263,14 @@ class TimerRecord:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "due_at": _iso(self.due_at)}
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of a task list and how many tasks match in all (what a pager needs)."""
+
+    tasks: tuple[TaskRecord, ...]
+    total: int
+
+    def to_dict(self) -> dict:
+        return {"items": [t.to_dict() for t in self.tasks], "total": self.total}

@@ -17,7 +17,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, deployment, firing, identity, instances, notifications, tasks, timers
+from engine import (
+    audit,
+    deployment,
+    firing,
+    identity,
+    instances,
+    notifications,
+    task_queries,
+    tasks,
+    timers,
+)
 from engine.bpmn.parser import SourceFile
 from engine.bpmn.runner import RunFailure
 from engine.bpmn.sandbox import make_script_engine
@@ -35,13 +45,14 @@ from engine.records import (
     ProcessRecord,
     RoleRecord,
     SchoolRecord,
+    TaskPage,
     TaskRecord,
     TimerRecord,
     UserRecord,
 )
 from engine.run_cache import RunCache
 from engine.specs import SpecCache
-from engine.tasks import TaskFilter
+from engine.task_queries import TaskFilter
 
 
 @dataclass
@@ -394,14 +405,25 @@ class EngineService:
 
         def work(ctx: Context):
             actor = identity.load_actor(ctx.session, username)
-            return tasks.list_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
+            return task_queries.list_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._run(work)
 
     def count_tasks(self, *, username: str, view: str = "all", **filters) -> int:
         def work(ctx: Context):
             actor = identity.load_actor(ctx.session, username)
-            return tasks.count_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
+            return task_queries.count_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
+
+        return self._run(work)
+
+    def task_page(self, *, username: str, view: str = "all", **filters) -> TaskPage:
+        """One page of `list_tasks` and its `count_tasks` total, from one pass over the
+        matching tasks (what an inbox page shows). `order` is due (default), waiting or
+        newest; `limit`, `offset` and the filters are those of `list_tasks`."""
+
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username)
+            return task_queries.task_page(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._run(work)
 

@@ -1,20 +1,19 @@
-"""User tasks: list, show, claim, unclaim, reassign and complete.
+"""User tasks: show, claim, unclaim, reassign and complete (lists: engine/task_queries.py).
 
-Queries read only the task table; completing a task is the one operation that loads the
-workflow, and it checks state, rights and form data before anything changes.
+Completing a task is the one operation that loads the workflow, and it checks state,
+rights and form data before anything changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import Select, and_, func, or_, select, union_all
+from sqlalchemy import bindparam, select
 
 from engine import audit
 from engine.assignment import can_work
 from engine.bpmn.runner import RunFailure
 from engine.clock import as_utc
-from engine.db.models import Instance, Task, TaskCandidate
+from engine.db.models import Instance, Task
+from engine.db.row_writes import write_changes
 from engine.errors import (
     ConflictError,
     InvalidStateError,
@@ -51,103 +50,6 @@ def task_record(row: Task, *, form=(), documentation=None, data=None) -> TaskRec
         documentation=documentation,
         data=data or {},
     )
-
-
-def _candidate_ids(actor: Actor, school_id: str | None) -> Select:
-    """Ids of ready tasks this user may claim through a role or by name (candidate rows
-    exist only for ready tasks); `school_id` (a filter) narrows them in the index."""
-    role_match = [TaskCandidate.username == actor.username]
-    if actor.agency_roles:
-        role_match.append(TaskCandidate.role_key.in_(sorted(actor.agency_roles)))
-    if actor.scoped_roles:
-        role_match.append(
-            and_(
-                TaskCandidate.role_key.in_(sorted(actor.scoped_roles)),
-                or_(
-                    TaskCandidate.school_id.is_(None),
-                    TaskCandidate.school_id.in_(sorted(actor.schools)),
-                ),
-            )
-        )
-    candidates = select(TaskCandidate.task_id).where(or_(*role_match))
-    if school_id:
-        candidates = candidates.where(TaskCandidate.school_id == school_id)
-    return candidates
-
-
-def eligible(actor: Actor, school_id: str | None = None):
-    """SQL condition: the task is one this user may see and work (claimed or not).
-
-    Written as `id IN (candidate rows ∪ own claims)` so the database starts from the few
-    candidate rows of this user's roles and schools (an index range) rather than from every
-    ready task.
-    """
-    claimed = select(Task.id).where(Task.assignee == actor.username, Task.state == "ready")
-    return Task.id.in_(union_all(_candidate_ids(actor, school_id), claimed))
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    """What a task list shows: `view` is mine / queue / all (mine + queue) / completed."""
-
-    view: str = "all"
-    process_id: str | None = None
-    school_id: str | None = None
-    overdue_at: object = None  # a datetime: only tasks due before it
-    search: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
-def task_query(actor: Actor, filters: TaskFilter) -> Select:
-    if filters.view == "completed":
-        query = select(Task).where(Task.state == "completed", Task.completed_by == actor.username)
-    elif filters.view == "mine":  # a task claimed by the user is one they may see
-        query = select(Task).where(Task.state == "ready", Task.assignee == actor.username)
-    elif filters.view == "queue":
-        # Same shape as "all" (the union keeps PostgreSQL's planner starting from the
-        # candidate rows); the claimed part of it is then filtered out.
-        query = select(Task).where(
-            Task.state == "ready",
-            eligible(actor, filters.school_id),
-            Task.assignee.is_(None),
-        )
-    elif filters.view == "all":
-        query = select(Task).where(Task.state == "ready", eligible(actor, filters.school_id))
-    else:
-        raise InvalidStateError(f"unknown task view '{filters.view}'")
-    if filters.process_id:
-        query = query.where(Task.process_id == filters.process_id)
-    if filters.school_id:
-        query = query.where(Task.school_id == filters.school_id)
-    if filters.overdue_at is not None:
-        query = query.where(Task.due_at.is_not(None), Task.due_at < filters.overdue_at)
-    if filters.search:
-        query = query.where(func.lower(Task.subject).contains(filters.search.lower()))
-    return query
-
-
-def list_tasks(session, actor: Actor, filters: TaskFilter) -> list[TaskRecord]:
-    order = (
-        (Task.completed_at.desc(),)
-        if filters.view == "completed"
-        else (
-            Task.due_at.is_(None),
-            Task.due_at,
-            Task.created_at,
-        )
-    )
-    # First the page's ids, from the columns the inbox index holds (ix_tasks_inbox), then
-    # those rows: the database never reads the full rows it filters out.
-    query = task_query(actor, filters).with_only_columns(Task.id).order_by(*order, Task.id)
-    ids = list(session.scalars(query.limit(filters.limit).offset(filters.offset)))
-    rows = {row.id: row for row in session.scalars(select(Task).where(Task.id.in_(ids)))}
-    return [task_record(rows[task_id]) for task_id in ids]
-
-
-def count_tasks(session, actor: Actor, filters: TaskFilter) -> int:
-    subquery = task_query(actor, filters).with_only_columns(Task.id).subquery()
-    return session.scalar(select(func.count()).select_from(subquery))
 
 
 def _row(session, task_id: str) -> Task:
@@ -286,9 +188,18 @@ def _task_data(ctx, row: Task) -> dict:
     return ctx.session.get(Instance, row.instance_id).data or {}
 
 
+_TASK_WITH_INSTANCE = (
+    select(Task, Instance)
+    .join(Instance, Instance.id == Task.instance_id)
+    .where(Task.id == bindparam("task_id"))
+)
+
+
 def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
     """Validate, then run the task and what follows, all in the caller's transaction."""
     ctx.acting_user = actor.username
+    # The task and its instance in one query (held here, so the identity map keeps them).
+    found = ctx.session.execute(_TASK_WITH_INSTANCE, {"task_id": str(task_id)}).first()
     row = visible_row(ctx.session, actor, task_id)
     _ready(row)
     if not _may_work(actor, row):
@@ -297,7 +208,7 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
         raise PermissionDeniedError(f"task {task_id} is claimed by {row.assignee}")
     if not isinstance(values, dict):
         raise InvalidStateError("form data must be a JSON object")
-    instance = ctx.session.get(Instance, row.instance_id)
+    instance = found.Instance
     if instance.state != "running":
         raise InvalidStateError(f"instance {instance.id} is {instance.state}")
     fields, _ = form_fields(ctx, row)
@@ -321,6 +232,7 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
     row.state = "completed"
     row.completed_at = now
     row.completed_by = actor.username
+    write_changes(ctx.session, row)
     release_candidates(ctx.session, [row.id])
     audit.record(
         ctx.session,

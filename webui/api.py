@@ -75,12 +75,10 @@ def tasks():
         "overdue_at": current.now() if overdue else None,
         "search": request.args.get("search") or None,
     }
-    service, username = current.service(), current.username()
-    items = service.list_tasks(username=username, view=view, limit=limit, offset=offset, **filters)
-    total = service.count_tasks(username=username, view=view, **filters)
-    return jsonify(
-        items=[t.to_dict() for t in items], total=total, limit=limit, offset=offset, view=view
+    page = current.service().task_page(
+        username=current.username(), view=view, limit=limit, offset=offset, **filters
     )
+    return jsonify(**page.to_dict(), limit=limit, offset=offset, view=view)
 
 
 @bp.get("/tasks/<task_id>")

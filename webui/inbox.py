@@ -2,10 +2,9 @@
 sorting and pages. Claiming and unclaiming are in webui/tasks.py. `/inbox` without a view
 opens "My tasks" if the user has any, else the queue.
 
-The engine orders ready tasks by due date (soonest first, none last), then by how long they
-have waited, and completed ones by completion time (latest first). "Waiting longest first"
-is sorted here, over every matching task, and only while there are at most
-SORT_IN_APP_LIMIT of them: beyond that the engine's order is kept and the page says so.
+The engine sorts (`order`): ready tasks by due date (soonest first, none last) or waiting
+longest first; completed ones always latest first. One engine call gives the page and its
+total.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from webui import current
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 VIEWS = {"mine": "My tasks", "queue": "Queue", "completed": "Completed by me"}
+# The inbox's sorts are the engine's orders of the same name.
 SORTS = {"due": "Due date (soonest first)", "waiting": "Waiting longest first"}
-SORT_IN_APP_LIMIT = 500
 
 
 def home():
@@ -69,6 +68,8 @@ class InboxQuery:
             "school_id": self.school_id or None,
             "overdue_at": current.now() if self.overdue else None,
             "search": self.search or None,
+            # Completed tasks are listed latest first whatever the sort (no sort is shown).
+            "order": "due" if self.view == "completed" else self.sort,
         }
 
     def args(self, **changes) -> dict:
@@ -86,31 +87,6 @@ class InboxQuery:
         return {k: v for k, v in values.items() if v not in ("", None, 1) or k == "view"}
 
 
-def _fetch(query: InboxQuery, page_size: int) -> tuple[list, int, str | None]:
-    """The page of tasks, the total, and a note when the asked-for sort could not apply."""
-    service, username = current.service(), current.username()
-    filters = query.engine_filters()
-    total = service.count_tasks(username=username, view=query.view, **filters)
-    offset = (query.page - 1) * page_size
-    if query.sort == "waiting" and query.view != "completed":
-        if total <= SORT_IN_APP_LIMIT:
-            every = service.list_tasks(
-                username=username, view=query.view, limit=max(total, 1), offset=0, **filters
-            )
-            every.sort(key=lambda task: (task.created_at, task.id))
-            return every[offset : offset + page_size], total, None
-        note = (
-            f"More than {SORT_IN_APP_LIMIT} tasks match, too many to sort by waiting time: "
-            "shown by due date. Narrow the filters to sort by waiting time."
-        )
-    else:
-        note = None
-    tasks = service.list_tasks(
-        username=username, view=query.view, limit=page_size, offset=offset, **filters
-    )
-    return tasks, total, note
-
-
 def _default_view() -> str:
     """My tasks when the user has claimed or been given some, else the queue: a new
     user's first page shows the work waiting for them, not an empty list."""
@@ -124,8 +100,14 @@ def index():
     default = "mine" if request.args.get("view") else _default_view()
     query = InboxQuery.from_args(request.args, default_view=default)
     page_size = current_app.config["PAGE_SIZE"]
-    tasks, total, sort_note = _fetch(query, page_size)
-    pages = max(1, -(-total // page_size))
+    found = current.service().task_page(
+        username=current.username(),
+        view=query.view,
+        limit=page_size,
+        offset=(query.page - 1) * page_size,
+        **query.engine_filters(),
+    )
+    pages = max(1, -(-found.total // page_size))
     if query.page > pages:
         return redirect(url_for("inbox.index", **query.args(page=pages)))
     completed = current.service().count_tasks(username=current.username(), view="completed")
@@ -133,11 +115,10 @@ def index():
     return render_template(
         "inbox/index.html",
         query=query,
-        tasks=tasks,
-        total=total,
+        tasks=found.tasks,
+        total=found.total,
         pages=pages,
         page_size=page_size,
-        sort_note=sort_note,
         views=VIEWS,
         sorts=SORTS,
         completed_count=completed,

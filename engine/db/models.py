@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -170,9 +171,16 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_state_assignee", "state", "assignee"),
         Index("ix_tasks_state_school", "state", "school_id"),
-        Index("ix_tasks_completed_by", "completed_by", "completed_at"),
-        # Everything the inbox filters and sorts on, so it never reads rows it drops.
-        Index("ix_tasks_inbox", *INBOX_COLUMNS),
+        # "Completed by me": the page in index order, the count from the index alone.
+        Index("ix_tasks_completed_by", "completed_by", "state", "completed_at"),
+        # Everything the inbox filters and sorts on, so it never reads rows it drops; only
+        # ready tasks, so each candidate's lookup is in an index a tenth the size.
+        Index(
+            "ix_tasks_inbox_ready",
+            *INBOX_COLUMNS,
+            sqlite_where=text("state = 'ready'"),
+            postgresql_where=text("state = 'ready'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -210,8 +218,9 @@ class TaskCandidate(Base):
 
     __tablename__ = "task_candidates"
     __table_args__ = (
-        Index("ix_task_candidates_role_school", "role_key", "school_id"),
-        Index("ix_task_candidates_user", "username"),
+        # With the task id: a user's candidate tasks are read from the index alone.
+        Index("ix_task_candidates_role_school", "role_key", "school_id", "task_id"),
+        Index("ix_task_candidates_user", "username", "task_id"),
         Index("ix_task_candidates_task", "task_id"),
     )
 

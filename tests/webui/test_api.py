@@ -100,6 +100,13 @@ def test_task_list_shape_and_pagination(client, deployed, token):
     assert len(page_two.json["items"]) == 1
 
 
+def test_task_list_past_the_end_is_empty_with_the_total(client, deployed, token):
+    for _ in range(3):
+        start_review(deployed)
+    response = client.get("/api/v1/tasks?view=queue&limit=2&offset=10", headers=token("hana"))
+    assert response.json == {"items": [], "total": 3, "limit": 2, "offset": 10, "view": "queue"}
+
+
 def test_task_list_filters(client, deployed, token):
     start_feedback(deployed, officer="Late Officer")
     deployed.clock.advance(days=4)

@@ -122,6 +122,22 @@ def test_sort_by_waiting_time_puts_the_oldest_first(client, auth, deployed, cloc
     assert by_waiting == ["Record candidate", "Give feedback"]
 
 
+def test_waiting_longest_first_holds_across_pages(deployed, clock):
+    client = make_app(deployed, PAGE_SIZE=2).test_client()
+    deployed.update_user("hana", roles=["hr", "school_admin"], schools=["lincoln_high"])
+    for _ in range(2):  # a review (no due date), then feedback (due in 3 days), an hour apart
+        start_review(deployed)
+        clock.advance(hours=1)
+        start_feedback(deployed)
+        clock.advance(hours=1)
+    AuthActions(client, deployed).login("hana")
+    by_due = [rows(text(client.get(f"/inbox?view=queue&page={n}"))) for n in (1, 2)]
+    assert by_due == [["Give feedback"] * 2, ["Record candidate"] * 2]
+    pages = [text(client.get(f"/inbox?view=queue&sort=waiting&page={n}")) for n in (1, 2)]
+    assert [rows(page) for page in pages] == [["Record candidate", "Give feedback"]] * 2
+    assert "Showing 3–4 of 4 tasks, waiting longest first." in pages[1]
+
+
 def test_pagination_splits_long_lists(deployed):
     client = make_app(deployed, PAGE_SIZE=2).test_client()
     for _ in range(5):
