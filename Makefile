@@ -9,6 +9,8 @@ BUNDLE := webui/static/dist/instance-diagram.js
 FRONTEND_SOURCES := $(wildcard webui/frontend/*.js webui/frontend/*.mjs)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run WORKERS=2`: gunicorn, one process per core (docs/webui.md)
+WORKERS ?= 1
 
 .PHONY: setup run test lint format diagrams clean
 
@@ -31,7 +33,7 @@ $(BUNDLE): $(NODE_STAMP) $(FRONTEND_SOURCES) webui/static/THIRD-PARTY-NOTICES.tx
 run: setup
 	$(BIN)/sroflow db upgrade
 	$(BIN)/sroflow demo --if-empty
-	$(BIN)/sroflow serve --host $(HOST) --port $(PORT) --with-scheduler
+	$(BIN)/sroflow serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --with-scheduler
 
 # The pictures in docs/processes/, drawn by our bpmn-js bundle in chromium (Playwright).
 diagrams: setup

@@ -7,9 +7,8 @@ or task surfaces as `ConflictError`.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -36,6 +35,7 @@ from engine.context import Context
 from engine.db.migrate import upgrade_database
 from engine.db.models import Instance
 from engine.db.session import make_db_engine, make_session_factory
+from engine.db.writer_lock import writer_lock
 from engine.errors import ConflictError, PermissionDeniedError
 from engine.records import (
     DeploymentResult,
@@ -81,10 +81,9 @@ class EngineService:
         self._specs = SpecCache()
         self._runs = RunCache()
         # SQLite has one writer at a time, and a second one waits in SQLite's busy handler,
-        # which sleeps in steps of milliseconds. Threads of this process (waitress serves
-        # several) take turns here instead: the next one starts the moment the last commits.
-        sqlite = self.db_engine.dialect.name == "sqlite"
-        self._writer = threading.RLock() if sqlite else nullcontext()
+        # which sleeps in steps of milliseconds. Threads and processes take turns on this
+        # lock instead (engine/db/writer_lock.py): the next starts the moment the last commits.
+        self._writer = writer_lock(self.db_engine)
         self._script_engine = make_script_engine(clock=self.clock.now, time_limit=script_time_limit)
 
     # -- plumbing ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Every page and API answer goes through the one `EngineService` of the app
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -26,14 +27,20 @@ def _secret_key(instance_path: str) -> str:
     """SROFLOW_SECRET_KEY, else a random key kept in the instance folder.
 
     Keeping it in a file means sessions survive a restart without anyone having to set it.
+    Worker processes (`sroflow serve --workers N`) start together and must agree on it: a
+    new key is written aside and linked into place, so the first to link wins for all.
     """
     if os.environ.get("SROFLOW_SECRET_KEY"):
         return os.environ["SROFLOW_SECRET_KEY"]
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return path.read_text().strip()
 
 

@@ -1,5 +1,5 @@
-"""The web app's `sroflow` commands: `serve` (waitress, optionally with the timer scheduler
-beside it) and `demo` (demo data).
+"""The web app's `sroflow` commands: `serve` (waitress, or gunicorn with --workers, optionally
+with the timer scheduler beside it) and `demo` (demo data).
 
 engine/cli.py calls `register(subparsers)` when this module exists; each parser sets a
 `handler` default taking the parsed arguments and returning an exit code, as the engine's
@@ -9,10 +9,12 @@ own commands do. Engine errors propagate to engine/cli.py, which prints them and
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,32 +23,94 @@ from engine import EngineService, FixedClock
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 SCHEDULER_STOP_SECONDS = 10
+SERVER_STOP_SECONDS = 15  # gunicorn's graceful_timeout (10 s) and some
 SCHEDULER_OWN_STOP_SECONDS = 3  # after Ctrl+C, which the scheduler receives as well
 _stopping = threading.Event()  # set when serve stops the scheduler on purpose
 _stopped_by: list[int] = []  # the signal that stopped serve
 
 
 def serve(args) -> int:
-    """Run the app with waitress, a production WSGI server with a thread pool; with
-    --with-scheduler, run one `sroflow scheduler` process beside it and stop it on exit."""
-    import waitress
-
-    from webui import create_app
-
-    app = create_app()
+    """Run the app. With --workers 1 (the default) in this process with waitress, a
+    production WSGI server with a thread pool; with more, under gunicorn: one process per
+    worker, each with --threads threads (decision 0007). With --with-scheduler, run one
+    `sroflow scheduler` process beside it and stop it on exit."""
+    if args.workers < 1:
+        print("sroflow: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    if args.workers == 1:
+        run, how = _waitress(args), "waitress"
+    else:
+        run, how = (lambda: _run_gunicorn(args)), f"gunicorn, {args.workers} workers"
     scheduler = _start_scheduler(args.scheduler_interval) if args.with_scheduler else None
-    # Ctrl+C and SIGTERM (kill, a service manager) stop waitress, then we clean up. Set
+    # Ctrl+C and SIGTERM (kill, a service manager) stop the server, then we clean up. Set
     # explicitly: a shell starting us in the background would have SIGINT ignored.
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"sroflow: serving on http://{args.host}:{args.port}/ (Ctrl+C stops)", flush=True)
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="sroflow")
+        url = f"http://{args.host}:{args.port}/"
+        print(f"sroflow: serving on {url} ({how} x {args.threads} threads; Ctrl+C stops)")
+        sys.stdout.flush()
+        return run()
+    except KeyboardInterrupt:
+        if not _stopped_by:  # not one of our signals
+            raise
+        return 0
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if scheduler is not None:
             _stop_scheduler(scheduler)
-    return 0
+
+
+def _waitress(args) -> Callable[[], int]:
+    """The app built, warmed up and frozen here, and a function that serves it until
+    stopped (waitress returns on Ctrl+C or SIGTERM)."""
+    import waitress
+
+    from webui import create_app
+    from webui.startup import get_ready
+
+    app = create_app()
+    get_ready(app)
+
+    def run() -> int:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="sroflow")
+        return 0
+
+    return run
+
+
+def _run_gunicorn(args) -> int:
+    """gunicorn's master as a child process, until it exits or we are stopped.
+
+    A child rather than gunicorn's master in this process: the master reaps every child
+    of its process (waitpid(-1)), the scheduler included. Its workers build the app after
+    the fork (webui/gunicorn_config.py)."""
+    if importlib.util.find_spec("gunicorn") is None:
+        print("sroflow: --workers needs gunicorn (pip install gunicorn)", file=sys.stderr)
+        return 2
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:webui.gunicorn_config"]
+    command += ["--bind", f"{host}:{args.port}", "--workers", str(args.workers)]
+    command += ["--threads", str(args.threads), "webui:create_app()"]
+    linux = sys.platform.startswith("linux")
+    server = subprocess.Popen(command, preexec_fn=_die_with_parent if linux else None)
+    try:
+        code = server.wait()
+        print(f"sroflow: the web server exited (code {code})", file=sys.stderr, flush=True)
+        return code
+    finally:
+        _stop_server(server)
+
+
+def _stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM to gunicorn's master: its workers finish their requests, then all exit."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=SERVER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _interrupt(signum, frame):
@@ -130,7 +194,15 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="run the web app", description=serve.__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1: waitress in this process; 2 or more: gunicorn, "
+        "Unix only, one process per core when one is not enough; login throttling then "
+        "counts per process)",
+    )
     parser.add_argument(
         "--with-scheduler",
         action="store_true",

@@ -2,8 +2,8 @@
 window, refuse further attempts until the oldest failure leaves the window.
 
 Kept in memory, per process: enough for one waitress process with threads (what
-`sroflow serve` runs), but several processes or a restart each start from zero. A shared
-store (the database or a cache) is the fix once the app runs in more than one process.
+`sroflow serve` runs by default), but several processes (`--workers N`) or a restart each
+start from zero. A shared store (the database or a cache) is the fix for that.
 """
 
 from __future__ import annotations
