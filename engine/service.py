@@ -126,6 +126,13 @@ class EngineService:
         with self._unit_of_work() as ctx:
             return work(ctx)
 
+    def _read(self, work: Callable[[Context], object]):
+        """A unit of work that only reads: it skips the writer lock (SQLite in WAL mode
+        reads beside a writer), so a login's password check or an inbox page never holds
+        up a completion."""
+        with contextmanager(self._transaction)() as ctx:
+            return work(ctx)
+
     @property
     def _postgres(self) -> bool:
         """PostgreSQL takes rows with SKIP LOCKED so several schedulers can share work."""
@@ -141,10 +148,10 @@ class EngineService:
         return self._run(lambda ctx: identity.add_school(ctx.session, school_id, name))
 
     def list_schools(self) -> list[SchoolRecord]:
-        return self._run(lambda ctx: identity.list_schools(ctx.session))
+        return self._read(lambda ctx: identity.list_schools(ctx.session))
 
     def list_roles(self) -> list[RoleRecord]:
-        return self._run(lambda ctx: identity.list_roles(ctx.session))
+        return self._read(lambda ctx: identity.list_roles(ctx.session))
 
     def add_user(
         self, username: str, *, roles, schools=(), password=None, display_name=None, email=None
@@ -166,22 +173,22 @@ class EngineService:
         return self._run(lambda ctx: identity.update_user(ctx.session, username, **changes))
 
     def get_user(self, username: str) -> UserRecord:
-        return self._run(lambda ctx: identity.get_user(ctx.session, username))
+        return self._read(lambda ctx: identity.get_user(ctx.session, username))
 
     def list_users(self) -> list[UserRecord]:
-        return self._run(lambda ctx: identity.list_users(ctx.session))
+        return self._read(lambda ctx: identity.list_users(ctx.session))
 
     def set_password(self, username: str, password: str) -> None:
         self._run(lambda ctx: identity.set_password(ctx.session, username, password))
 
     def check_password(self, username: str, password: str) -> UserRecord | None:
-        return self._run(lambda ctx: identity.check_password(ctx.session, username, password))
+        return self._read(lambda ctx: identity.check_password(ctx.session, username, password))
 
     def issue_api_token(self, username: str) -> str:
         return self._run(lambda ctx: identity.issue_api_token(ctx.session, username))
 
     def user_for_token(self, token: str) -> UserRecord | None:
-        return self._run(lambda ctx: identity.user_for_token(ctx.session, token))
+        return self._read(lambda ctx: identity.user_for_token(ctx.session, token))
 
     # -- deployments ------------------------------------------------------------------------
 
@@ -215,11 +222,11 @@ class EngineService:
         return self._run(work)
 
     def list_processes(self) -> list[ProcessRecord]:
-        return self._run(lambda ctx: deployment.list_processes(ctx.session))
+        return self._read(lambda ctx: deployment.list_processes(ctx.session))
 
     def get_process(self, process_id: str) -> ProcessRecord:
         """The latest version of a process, with its start form."""
-        return self._run(
+        return self._read(
             lambda ctx: deployment.process_record(
                 deployment.latest_version(ctx.session, process_id)
             )
@@ -234,7 +241,7 @@ class EngineService:
                 if instances.may_start(actor, v)
             ]
 
-        return sorted(self._run(work), key=lambda p: p.process_id)
+        return sorted(self._read(work), key=lambda p: p.process_id)
 
     # -- instances --------------------------------------------------------------------------
 
@@ -256,7 +263,7 @@ class EngineService:
         def work(ctx: Context):
             return self._describe(ctx, instances.visible_instance(ctx, instance_id, username))
 
-        return self._run(work)
+        return self._read(work)
 
     def get_instance_diagram(
         self, instance_id: int, *, username: str | None = None
@@ -266,11 +273,11 @@ class EngineService:
         def work(ctx: Context):
             return instances.diagram(ctx, instances.visible_instance(ctx, instance_id, username))
 
-        return self._run(work)
+        return self._read(work)
 
     def get_process_xml(self, process_id: str, version: int | None = None) -> str:
         """The BPMN XML of a process version (latest by default)."""
-        return self._run(lambda ctx: deployment.process_xml(ctx.session, process_id, version))
+        return self._read(lambda ctx: deployment.process_xml(ctx.session, process_id, version))
 
     def list_instances(
         self,
@@ -300,7 +307,7 @@ class EngineService:
             ]
             return [self._describe(ctx, r, with_history=False) for r in rows]
 
-        return self._run(work)
+        return self._read(work)
 
     def cancel_instance(
         self, instance_id: int, *, username: str, reason: str | None = None
@@ -383,7 +390,7 @@ class EngineService:
             )
             return [notifications.to_record(r) for r in rows]
 
-        return self._run(work)
+        return self._read(work)
 
     def mark_notification_read(self, notification_id: int, *, username: str) -> None:
         self._run(
@@ -392,10 +399,10 @@ class EngineService:
 
     def list_failed_timers(self) -> list[TimerRecord]:
         """Timers that gave up after their retries, for administrators."""
-        return self._run(lambda ctx: timers.list_timers(ctx.session, state="failed"))
+        return self._read(lambda ctx: timers.list_timers(ctx.session, state="failed"))
 
     def list_timers(self, *, instance_id: int | None = None) -> list[TimerRecord]:
-        return self._run(lambda ctx: timers.list_timers(ctx.session, instance_id=instance_id))
+        return self._read(lambda ctx: timers.list_timers(ctx.session, instance_id=instance_id))
 
     # -- tasks ------------------------------------------------------------------------------
 
@@ -406,14 +413,14 @@ class EngineService:
             actor = identity.load_actor(ctx.session, username)
             return task_queries.list_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
-        return self._run(work)
+        return self._read(work)
 
     def count_tasks(self, *, username: str, view: str = "all", **filters) -> int:
         def work(ctx: Context):
             actor = identity.load_actor(ctx.session, username)
             return task_queries.count_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
-        return self._run(work)
+        return self._read(work)
 
     def task_page(self, *, username: str, view: str = "all", **filters) -> TaskPage:
         """One page of `list_tasks` and its `count_tasks` total, from one pass over the
@@ -424,7 +431,7 @@ class EngineService:
             actor = identity.load_actor(ctx.session, username)
             return task_queries.task_page(ctx.session, actor, TaskFilter(view=view, **filters))
 
-        return self._run(work)
+        return self._read(work)
 
     def get_task(self, task_id: str, *, username: str | None) -> TaskRecord:
         """The task with its form fields and the instance data the user may see;
@@ -434,7 +441,7 @@ class EngineService:
             actor = identity.load_actor(ctx.session, username) if username else None
             return tasks.describe_task(ctx, actor, task_id)
 
-        return self._run(work)
+        return self._read(work)
 
     def claim_task(self, task_id: str, *, username: str) -> TaskRecord:
         return self._task_op(task_id, username, tasks.claim)

@@ -96,9 +96,7 @@ def test_a_multi_instance_that_rewrites_its_spec_does_not_leak_into_other_instan
     """Camunda's loopCardinality naming a list rewrites the task spec at run time; the
     engine shares a version's spec objects between instances only when nothing does."""
     first = traps.start_instance("reviewer_rounds", username="hana", data={"reviewers": [1, 2]})
-    second = traps.start_instance(
-        "reviewer_rounds", username="hana", data={"reviewers": [1, 2, 3]}
-    )
+    second = traps.start_instance("reviewer_rounds", username="hana", data={"reviewers": [1, 2, 3]})
     assert len(first.open_tasks) == 2
     assert len(second.open_tasks) == 3
     for task in first.open_tasks:
