@@ -104,13 +104,18 @@ def _run_gunicorn(args) -> int:
 
 def _stop_server(server: subprocess.Popen) -> None:
     """SIGTERM to gunicorn's master: its workers finish their requests, then all exit."""
-    if server.poll() is None:
-        server.terminate()
+    _terminate(server, SERVER_STOP_SECONDS)
+
+
+def _terminate(child: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the child has not exited within `timeout` seconds."""
+    if child.poll() is None:
+        child.terminate()
         try:
-            server.wait(timeout=SERVER_STOP_SECONDS)
+            child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            child.kill()
+            child.wait()
 
 
 def _interrupt(signum, frame):
@@ -156,13 +161,7 @@ def _stop_scheduler(child: subprocess.Popen) -> None:
     if _stopped_by[:1] == [signal.SIGINT]:  # Ctrl+C in a terminal reached it as well
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=SCHEDULER_OWN_STOP_SECONDS)
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=SCHEDULER_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    _terminate(child, SCHEDULER_STOP_SECONDS)
     print(f"sroflow: timer scheduler stopped (exit code {child.returncode})", flush=True)
 
 
