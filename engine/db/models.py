@@ -256,7 +256,7 @@ class Timer(Base):
     """
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_timers_due", "state", "due_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "instance" or "start"
