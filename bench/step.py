@@ -124,7 +124,11 @@ def _count_completed(service, instance_id: int) -> tuple[int, int]:
         spec_json = conn.execute(
             text("SELECT spec_json FROM process_versions WHERE id = :v"), {"v": version_id}
         ).scalar_one()
-    workflow = serializer.workflow_from_json(state, spec_json)
+        chunks = conn.execute(
+            text("SELECT tasks_json FROM instance_task_chunks WHERE instance_id = :i ORDER BY seq"),
+            {"i": instance_id},
+        ).scalars()
+        workflow = serializer.workflow_from_json(state, spec_json, chunks=list(chunks))
     completed = len(workflow.get_tasks(state=TaskState.COMPLETED))
     deepest, stack = 0, [(workflow.task_tree, 0)]
     while stack:
@@ -193,8 +197,17 @@ def history_ratio(scratch, size) -> tuple[dict, dict]:
     }
 
 
-def _state_size(service, instance_id: int) -> int:
+def _state_size(service, instance_id: int) -> dict:
+    """Bytes of the instance row's workflow state, and of its chunks of frozen tasks."""
     with service.db_engine.connect() as conn:
-        return conn.execute(
+        row = conn.execute(
             text("SELECT length(workflow_state) FROM instances WHERE id = :i"), {"i": instance_id}
         ).scalar_one()
+        chunks, chunk_bytes = conn.execute(
+            text(
+                "SELECT count(*), coalesce(sum(length(tasks_json)), 0)"
+                " FROM instance_task_chunks WHERE instance_id = :i"
+            ),
+            {"i": instance_id},
+        ).one()
+    return {"row": row, "chunks": chunks, "chunk_bytes": chunk_bytes}

@@ -30,6 +30,7 @@ from engine.identity import Actor, load_actor
 from engine.notifications import notify_task
 from engine.records import InstanceDiagram, InstanceRecord
 from engine.timers import sync_instance_timers
+from engine.workflow_state import apply_state, read_chunks, write_chunks
 
 SUBJECT_KEYS = ("subject", "candidate_name", "officer_name")
 # The variable that ties an officer's (or candidate's) instances together across processes.
@@ -182,7 +183,11 @@ def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
             return run.reuse(ctx.script_engine)
     spec = ctx.specs.get(ctx.session, instance.process_version_id)
     run = WorkflowRun.load(
-        instance.workflow_state, spec.spec_json, ctx.script_engine, spec.shared_specs()
+        instance.workflow_state,
+        spec.spec_json,
+        ctx.script_engine,
+        spec.shared_specs(),
+        read_chunks(ctx.session, instance),
     )
     if instance.state == "running":
         # The last step went through (a failed one leaves `error`), so the task table holds
@@ -204,7 +209,8 @@ def persist_run(
     """Write the workflow state and its projections (task rows, audit) for this step."""
     now = ctx.now()
     messages = run.thrown_messages()  # taken out of the workflow before it is saved
-    instance.workflow_state = run.save()
+    saved = run.save()
+    apply_state(instance, saved)
     instance.data = json_safe(run.data())
     instance.updated_at = now
     instance.school_id = _school(instance.data) or instance.school_id
@@ -252,6 +258,7 @@ def persist_run(
         sync_instance_timers(ctx, instance, waiting)
     run.persisted_timers = waiting
     write_changes(ctx.session, instance)
+    write_chunks(ctx.session, instance.id, saved)
     ctx.session.flush()
     ctx.keep_run(instance, run)
     if failure is None:
@@ -461,7 +468,8 @@ def cancel_instance(ctx: Context, actor: Actor, instance_id: int, reason: str | 
     now = ctx.now()
     run = load_run(ctx, instance)
     run.cancel()
-    instance.workflow_state = run.save()
+    saved = run.save()
+    apply_state(instance, saved)
     instance.state = "cancelled"
     instance.ended_at = now
     instance.updated_at = now
@@ -483,3 +491,4 @@ def cancel_instance(ctx: Context, actor: Actor, instance_id: int, reason: str | 
         details={"reason": reason} if reason else {},
     )
     ctx.session.flush()
+    write_chunks(ctx.session, instance.id, saved)

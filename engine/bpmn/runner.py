@@ -151,16 +151,25 @@ class WorkflowRun:
         return cls(workflow, script_engine, new=True)
 
     @classmethod
-    def load(cls, state: str, spec_json: str, script_engine, specs=None) -> WorkflowRun:
-        return cls(serializer.workflow_from_json(state, spec_json, specs), script_engine)
+    def load(cls, state: str, spec_json: str, script_engine, specs=None, chunks=()) -> WorkflowRun:
+        """The workflow saved as `state` and the `chunks` of its frozen tasks (in order)."""
+        workflow = serializer.workflow_from_json(state, spec_json, specs, chunks)
+        return cls(workflow, script_engine)
 
-    def save(self) -> str:
-        """The workflow's JSON; afterwards this object equals what loading it would give."""
+    @property
+    def frozen_tasks(self) -> int:
+        """How many of its tasks the stored chunks hold (see `save`)."""
+        return self.workflow.frozen_tasks
+
+    def save(self) -> serializer.SavedState:
+        """The workflow's state to store: its row and any new chunk of finished tasks
+        (decision 0010). Afterwards this object equals what loading them would give."""
         settled_at = time.time()
-        serializer.settle(self.workflow, self._since)
+        first_changed = serializer.settle(self.workflow, self._since)
+        saved = serializer.save_state(self.workflow, self._fragments, self._since, first_changed)
         self._since = settled_at
         self._saved_events = list(self.workflow.bpmn_events)
-        return serializer.workflow_to_json(self.workflow, self._fragments)
+        return saved
 
     def run_engine_steps(self) -> None:
         """Run scripts, gateways and service steps until only people (or time) can go on."""
@@ -283,7 +292,7 @@ class WorkflowRun:
         """
         depths = self._depths
         for top in [self.workflow, *self.workflow.subprocesses.values()]:
-            for task in top.tasks.values():
+            for task in self.workflow.live_tasks() if top is self.workflow else top.tasks.values():
                 if task.last_state_change < self._since or task.id in depths:
                     continue
                 depth = self._depth(task)

@@ -11,6 +11,8 @@ import re
 import threading
 import uuid
 from copy import deepcopy
+from dataclasses import dataclass
+from itertools import islice
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
@@ -79,15 +81,89 @@ def specs_change_while_running(spec, subprocess_specs) -> bool:
 
 
 def workflow_to_json(workflow, fragments: dict | None = None) -> str:
-    """The workflow's state without its spec.
+    """The workflow's whole state without its spec: what SpiffWorkflow's serializer writes,
+    byte for byte, less the spec.
 
     `fragments` (owned by the caller, one dict per live workflow) keeps the JSON of each
     finished task between saves: a finished task does not change, so a save re-encodes only
-    the tasks that are still moving, and its cost stops growing with the history. The text
-    is the same, byte for byte, as encoding every task again.
+    the tasks that are still moving.
     """
     with _encoder_lock:
-        return _workflow_to_json(workflow, fragments)
+        return _workflow_to_json(workflow, fragments, 0)[0]
+
+
+# A save moves finished tasks out of the instance row once this many wait in a row at the
+# front of the task dict: fewer, and the extra row would cost more than it saves.
+FREEZE_BATCH = 64
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """What one save writes (decision 0010).
+
+    `row` is the workflow's JSON less the first `frozen_tasks` tasks of its top-level task
+    dict, which are stored in chunks: `new_chunk` (a JSON object of tasks, first task at
+    index `chunk_start`) is appended to them; `rewritten` says the stored chunks are void
+    (a frozen task changed) and `row` holds every task again.
+    """
+
+    row: str
+    frozen_tasks: int
+    new_chunk: str | None = None
+    chunk_start: int = 0
+    rewritten: bool = False
+
+
+def save_state(workflow, fragments: dict, since: float, first_changed: int | None) -> SavedState:
+    """The workflow's state split into its row and, when enough finished tasks have
+    piled up at the front of the task dict, a new chunk of them.
+
+    The frozen tasks are a prefix of the top-level task dict (its order is creation order,
+    so a prefix task's ancestors are in the prefix too and all finished): tasks finished
+    before this step (`since`) join it in batches of FREEZE_BATCH. `first_changed` is the
+    index of the first top-level task this step changed (from `settle`); if that falls in
+    the prefix, or the prefix lost a task, the prefix is void and the row holds all again.
+    """
+    with _encoder_lock:
+        frozen = workflow.frozen_tasks
+        if frozen and not _prefix_intact(workflow, frozen, first_changed):
+            workflow.unfreeze()
+            row, _ = _workflow_to_json(workflow, fragments, 0)
+            return SavedState(row=row, frozen_tasks=0, rewritten=True)
+        ready_to_freeze = _finished_run(workflow, frozen, since)
+        if ready_to_freeze < FREEZE_BATCH:
+            row, _ = _workflow_to_json(workflow, fragments, frozen)
+            return SavedState(row=row, frozen_tasks=frozen)
+        row, texts = _workflow_to_json(workflow, fragments, frozen, ready_to_freeze)
+        moved = list(islice(workflow.tasks.values(), frozen, frozen + ready_to_freeze))
+        for task in moved:
+            fragments.pop(task, None)
+        workflow.freeze(frozen + ready_to_freeze, moved[-1].id)
+        return SavedState(
+            row=row,
+            frozen_tasks=frozen + ready_to_freeze,
+            new_chunk="{" + ", ".join(texts) + "}",
+            chunk_start=frozen,
+        )
+
+
+def _prefix_intact(workflow, frozen: int, first_changed: int | None) -> bool:
+    """No frozen task changed, and none left the dict (a removal shifts the keys down:
+    the last frozen id would no longer sit at its index)."""
+    if first_changed is not None and first_changed < frozen:
+        return False
+    last = next(islice(workflow.tasks, frozen - 1, None), None)
+    return last == workflow.frozen_last
+
+
+def _finished_run(workflow, start: int, since: float) -> int:
+    """How many tasks from index `start` on are finished, and were before this step."""
+    count = 0
+    for task in islice(workflow.tasks.values(), start, None):
+        if task.state not in _FINISHED or task.last_state_change >= since:
+            break
+        count += 1
+    return count
 
 
 _FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
@@ -97,7 +173,11 @@ _NONCE = uuid.uuid4().hex
 _PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r':(\d+)\\u0000"')
 
 
-def _workflow_to_json(workflow, fragments: dict | None) -> str:
+def _workflow_to_json(
+    workflow, fragments: dict | None, first: int, split: int = 0
+) -> tuple[str, list[str]]:
+    """The JSON of the workflow with its top-level tasks from index `first` on, less the
+    next `split` of them, which come back apart: one `"id": {...}` text each."""
     _registry._encoder_mode = True
     task_typename = _registry.typenames[workflow.task_tree.__class__]
     task_to_dict = _registry.convert_to_dict[task_typename]
@@ -137,7 +217,9 @@ def _workflow_to_json(workflow, fragments: dict | None) -> str:
         typename = _registry.typenames[workflow.__class__]
         # The registry wraps each converter's to_dict: partial(_obj_to_dict, typename, to_dict)
         converter = _registry.convert_to_dict[typename].args[1].__self__
-        tasks = ", ".join(task_json(task) for task in workflow.tasks.values())
+        remaining = islice(workflow.tasks.values(), first, None)
+        split_off = [task_json(task) for task in islice(remaining, split)]
+        tasks = ", ".join(task_json(task) for task in remaining)
         # What BpmnWorkflowConverter.to_dict writes (WorkflowConverter's part first), in its
         # order, less the spec: stored once per version, and expensive to convert each save.
         dct = {
@@ -157,22 +239,36 @@ def _workflow_to_json(workflow, fragments: dict | None) -> str:
     finally:
         _registry.convert_to_dict[task_typename] = task_to_dict
         _registry._encoder_mode = False
-    return _PLACEHOLDER.sub(lambda match: texts[int(match.group(1))], skeleton)
+    return _PLACEHOLDER.sub(lambda match: texts[int(match.group(1))], skeleton), split_off
 
 
-def workflow_from_json(state: str, spec_json: str, specs=None):
+def workflow_from_json(state: str, spec_json: str, specs=None, chunks=()):
     """Rebuild a workflow from its state and its version's spec JSON.
 
-    `specs` are that version's (spec, subprocess_specs) objects, built once and shared
-    (see `specs_change_while_running`): rebuilding them was two thirds of a load. The
-    caller must attach the sandboxed script engine: SpiffWorkflow restores its default.
+    `chunks` are the JSON objects of its frozen tasks, in order (see `save_state`): they
+    go in front of the tasks in `state`. `specs` are that version's (spec,
+    subprocess_specs) objects, built once and shared (see `specs_change_while_running`):
+    rebuilding them was two thirds of a load. The caller must attach the sandboxed script
+    engine: SpiffWorkflow restores its default.
     """
     dct = json.loads(state)
+    frozen, last = 0, None
+    if chunks:
+        tasks: dict = {}
+        for chunk in chunks:
+            tasks.update(json.loads(chunk))
+        frozen, last = len(tasks), uuid.UUID(next(reversed(tasks)))
+        tasks.update(dct["tasks"])
+        dct["tasks"] = tasks
     if specs is not None and dct.get(_serializer.VERSION_KEY) == _serializer.VERSION:
-        return _workflow_from_dict(dct, *specs)
-    dct.update(json.loads(spec_json))
-    _serializer.migrate(dct)
-    return _serializer.from_dict(dct)
+        workflow = _workflow_from_dict(dct, *specs)
+    else:
+        dct.update(json.loads(spec_json))
+        _serializer.migrate(dct)
+        workflow = _serializer.from_dict(dct)
+    if frozen:
+        workflow.freeze(frozen, last)
+    return workflow
 
 
 def _workflow_from_dict(dct: dict, spec, subprocess_specs):
@@ -202,17 +298,22 @@ def _round_trip(value):
     return _registry.restore(json.loads(text)) if '"typename"' in text else json.loads(text)
 
 
-def settle(workflow, since: float) -> None:
-    """Make a live workflow equal to what loading its saved JSON would give.
+def settle(workflow, since: float) -> int | None:
+    """Make a live workflow equal to what loading its saved JSON would give; returns the
+    index of the first top-level task that changed (None: none did).
 
     SpiffWorkflow copies task data shallowly, so tasks of one step share nested objects, and
     a script may leave a tuple or a set; a loaded workflow has neither. Only tasks that
     changed since `since` (a `time.time()`) can differ, so only they are rewritten: a
     workflow kept in memory between steps then behaves exactly like a reloaded one.
     """
+    first_changed = None
     for top in [workflow, *workflow.subprocesses.values()]:
-        for task in top.tasks.values():
+        for index, task in enumerate(top.tasks.values()):
             if task.last_state_change >= since:
+                if first_changed is None and top is workflow:
+                    first_changed = index
                 task.data = _round_trip(task.data)
                 task.internal_data = _round_trip(_registry.clean(task.internal_data))
         top.data = _round_trip(_registry.clean(top.data))
+    return first_changed

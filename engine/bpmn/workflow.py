@@ -12,6 +12,8 @@ library's name, so the serialized JSON does not change.
 
 from __future__ import annotations
 
+from itertools import islice
+
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -33,8 +35,48 @@ def _min_state(state_mask: int) -> int:
     return TaskState.COMPLETED
 
 
+_NOT_FROZEN = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
+
+
 class BpmnWorkflow(SpiffBpmnWorkflow):
-    """SpiffWorkflow's BpmnWorkflow, with the same answers found faster."""
+    """SpiffWorkflow's BpmnWorkflow, with the same answers found faster.
+
+    The first `frozen_tasks` tasks of the top-level task dict are finished for good
+    (stored apart, decision 0010; `serializer.save_state` keeps them so): searches for
+    unfinished tasks start after them.
+    """
+
+    frozen_tasks = 0
+    frozen_last = None  # the id of the last frozen task
+
+    def freeze(self, count: int, last_id) -> None:
+        self.frozen_tasks, self.frozen_last = count, last_id
+
+    def unfreeze(self) -> None:
+        """A frozen task changed: nothing is frozen, and what was derived from it goes."""
+        self.frozen_tasks, self.frozen_last = 0, None
+        self.__dict__.pop("_frozen_leaves", None)
+        self.__dict__.pop("_finished_keys", None)
+
+    def live_tasks(self):
+        """The top-level tasks after the frozen ones: every unfinished task is here."""
+        tasks = self.tasks.values()
+        return islice(tasks, self.frozen_tasks, None) if self.frozen_tasks else tasks
+
+    def frozen_leaves(self):
+        """Completed frozen tasks none of whose frozen children completed (children come
+        after their parent in the dict, so each extension of the prefix updates this)."""
+        upto, leaves = self.__dict__.get("_frozen_leaves", (0, {}))
+        if upto > self.frozen_tasks:
+            upto, leaves = 0, {}
+        if upto < self.frozen_tasks:
+            done = TaskState.COMPLETED
+            for task in islice(self.tasks.values(), upto, self.frozen_tasks):
+                if task.state == done:
+                    leaves.pop(task._parent, None)
+                    leaves[task.id] = task
+            self._frozen_leaves = (self.frozen_tasks, leaves)
+        return leaves.values()
 
     def get_tasks(self, first_task=None, **kwargs):
         if first_task is None and set(kwargs) - {"skip_subprocesses"} <= FILTER_ARGUMENTS:
@@ -51,7 +93,7 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         if self.completed:
             return True
         unfinished = next(
-            (task for task in self.tasks.values() if task.state & TaskState.NOT_FINISHED_MASK),
+            (task for task in self.live_tasks() if task.state & TaskState.NOT_FINISHED_MASK),
             None,
         )
         if unfinished is None:
@@ -68,7 +110,7 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         """The library walks the whole tree after every completed task to update WAITING
         tasks; with none in the tree (most steps) that walk would find nothing."""
         waiting = TaskState.WAITING
-        if any(task.state == waiting for task in self.tasks.values()):
+        if any(task.state == waiting for task in self.live_tasks()):
             super().update_waiting_tasks()
 
     def _find_few(self, skip_subprocesses: bool = False, **filters):
@@ -78,7 +120,10 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         workflows = [self] if skip_subprocesses else [self, *self.subprocesses.values()]
         matches = []
         for workflow in workflows:
-            for task in workflow.tasks.values():
+            tasks = workflow.tasks.values()
+            if workflow is self and not mask & ~_NOT_FROZEN:
+                tasks = self.live_tasks()
+            for task in tasks:
                 if task.state & mask and task_filter.matches(task):
                     matches.append(task)
                     if len(matches) > MAX_FAST_MATCHES:
@@ -148,13 +193,16 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
 def completed_frontier(workflow: BpmnWorkflow):
     """The completed top-level tasks none of whose children completed, ordered as
     `runner.data()` merges them (by completion time), or None when the answer needs the
-    library's iterator (equal completion times keep its depth-first order)."""
+    library's iterator (equal completion times keep its depth-first order).
+
+    A live task's children are live too (they come after it), so only the frozen leaves
+    and the live tasks are looked at."""
     done = TaskState.COMPLETED
-    tasks = workflow.tasks.values()
-    with_done_child = {task._parent for task in tasks if task.state == done}
+    live = [task for task in workflow.live_tasks() if task.state == done]
+    with_done_child = {task._parent for task in live}
     frontier = []
-    for task in tasks:
-        if task.state != done or task.id in with_done_child:
+    for task in [*workflow.frozen_leaves(), *live]:
+        if task.id in with_done_child:
             continue
         key = workflow.iteration_key(task, TaskState.COMPLETED, done, True)
         if key is None:

@@ -147,9 +147,29 @@ class Instance(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     business_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    # How many tasks of `workflow_state` live in instance_task_chunks (decision 0010).
+    frozen_tasks: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+class InstanceTaskChunk(Base):
+    """Finished tasks of an instance's workflow, moved out of `instances.workflow_state`
+    in append-only batches (decision 0010): a finished task never changes, so a step
+    rewrites only the tasks still moving, not the whole history. Loading an instance
+    joins the chunks, in `seq` order, in front of the tasks in its row."""
+
+    __tablename__ = "instance_task_chunks"
+
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    tasks_json: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 INBOX_COLUMNS = (
