@@ -211,7 +211,7 @@ def persist_run(
     messages = run.thrown_messages()  # taken out of the workflow before it is saved
     saved = run.save()
     apply_state(instance, saved)
-    instance.data = json_safe(run.data())
+    instance.data = run.plain_data()
     instance.updated_at = now
     instance.school_id = _school(instance.data) or instance.school_id
     instance.subject = _subject(instance.data) or instance.subject

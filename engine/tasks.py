@@ -245,7 +245,7 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
         element_id=row.element_id,
         details={
             "values": cleaned,
-            "changed": audit.changed_values(before, json_safe(run.data())),
+            "changed": audit.changed_values(before, run.plain_data()),
             "claimed_on_completion": claimed,
         },
     )

@@ -118,6 +118,7 @@ class WorkflowRun:
         self._since = 0.0 if new else time.time()
         self._depths: dict = {}
         self._data: dict | None = None
+        self._plain_data: dict | None = None
         # What the last persisted step wrote to the timer and task tables (None: not
         # known, as after a load): lets the next step skip queries that would find it.
         self.persisted_timers: list | None = [] if new else None
@@ -138,7 +139,7 @@ class WorkflowRun:
         that were saved with it)."""
         self.workflow.script_engine = script_engine
         self.workflow.bpmn_events = list(self._saved_events)
-        self._data = None
+        self._forget_data()
         return self
 
     @classmethod
@@ -173,7 +174,7 @@ class WorkflowRun:
 
     def run_engine_steps(self) -> None:
         """Run scripts, gateways and service steps until only people (or time) can go on."""
-        self._data = None
+        self._forget_data()
         try:
             self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ScriptError) as error:
@@ -189,7 +190,7 @@ class WorkflowRun:
         task = self.find_task(task_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise LookupError(task_id)
-        self._data = None
+        self._forget_data()
         task.set_data(**json.loads(json.dumps(values)))
         try:
             task.run()
@@ -254,7 +255,7 @@ class WorkflowRun:
         return self.workflow.is_completed()
 
     def cancel(self) -> None:
-        self._data = None
+        self._forget_data()
         self.workflow.cancel()
 
     def data(self) -> dict:
@@ -266,6 +267,16 @@ class WorkflowRun:
         if self._data is None:
             self._data = self._merged_data()
         return self._data
+
+    def plain_data(self) -> dict:
+        """`data()` as plain JSON values, what the instance row and the audit store (a
+        deep copy, made once per change)."""
+        if self._plain_data is None:
+            self._plain_data = json.loads(json.dumps(self.data(), default=str))
+        return self._plain_data
+
+    def _forget_data(self) -> None:
+        self._data = self._plain_data = None
 
     def _merged_data(self) -> dict:
         if self.workflow.is_completed():
