@@ -131,3 +131,28 @@ def test_a_page_as_json_is_its_items_and_total(inbox):
     page = inbox.task_page(username="lina", view="mine")
     assert page.to_dict() == {"items": [page.tasks[0].to_dict()], "total": 1}
     assert page.to_dict()["items"][0]["subject"] == "Eve"
+
+
+def test_a_school_administrator_of_two_schools_sees_the_tasks_of_both(inbox):
+    inbox.add_user("sue", roles=["school_admin"], schools=["lincoln_high", "roosevelt_middle"])
+    page = inbox.task_page(username="sue", view="all", limit=3)
+    assert subjects(page) == ["Cy", "Dee", "Eve"] and page.total == 5  # Ada, Ben follow
+    queue = inbox.task_page(username="sue", view="queue", search="e")
+    assert subjects(queue) == ["Dee", "Ben"]  # Eve's is claimed by lina
+    one_school = inbox.task_page(username="sue", view="all", school_id="roosevelt_middle")
+    assert subjects(one_school) == ["Dee"] and one_school.total == 1
+
+
+def test_a_task_without_a_school_is_in_every_school_administrators_inbox(inbox):
+    inbox.start_instance("dated_review", username="hana", data={"subject": "Gil", "due": "P4D"})
+    lina = inbox.task_page(username="lina", view="all")
+    assert subjects(lina) == ["Cy", "Eve", "Gil", "Ada", "Ben"] and lina.total == 5
+    rosa = inbox.task_page(username="rosa", view="queue")
+    assert subjects(rosa) == ["Dee", "Gil"] and rosa.total == 2
+
+
+def test_a_claimed_task_is_listed_and_counted_once(inbox):
+    """Eve's review reaches lina twice, as a school administrator and as its assignee."""
+    page = inbox.task_page(username="lina", view="all", search="eve")
+    assert subjects(page) == ["Eve"] and page.total == 1
+    assert inbox.count_tasks(username="lina", view="all") == 4
