@@ -3,7 +3,9 @@
 Users, passwords and tokens live in the engine (`check_password`, `get_user`,
 `user_for_token`); this module only keeps the session. A request to /api/ that carries
 `Authorization: Bearer ...` is authenticated by that token alone, never by the session
-cookie, which is what lets such requests skip CSRF checks safely.
+cookie, which is what lets such requests skip CSRF checks safely. Such a request does not
+even read the cookie: it gets an empty session that is never saved (`TokenRequestSessions`),
+so it cannot sign anyone in or out, and it skips the cookie's signature check.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -78,12 +81,34 @@ class WebUser(UserMixin):
         return bool(set(self.record.roles).intersection(keys))
 
 
-def bearer_token() -> str | None:
-    """The API token of this request, if it is an API request that carries one."""
-    if not request.path.startswith("/api/"):
+def bearer_token(of=None) -> str | None:
+    """The API token of this request (or of request `of`), if it is an API request that
+    carries one."""
+    req = request if of is None else of
+    if not req.path.startswith("/api/"):
         return None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
+
+
+class TokenRequestSession(SecureCookieSession):
+    """The session of a token-authenticated API request: empty, and never saved."""
+
+
+class TokenRequestSessions(SecureCookieSessionInterface):
+    """Signed cookie sessions, except for API requests that carry a token.
+
+    Those are authenticated by the token alone, so the cookie is not read (no signature
+    check on every API call) and nothing the request does reaches a cookie."""
+
+    def open_session(self, app, request):
+        if bearer_token(request) is not None:
+            return TokenRequestSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if not isinstance(session, TokenRequestSession):
+            super().save_session(app, session, response)
 
 
 @login_manager.user_loader
@@ -131,6 +156,7 @@ def _check_csrf() -> None:
 
 
 def init_app(app) -> None:
+    app.session_interface = TokenRequestSessions()
     login_manager.init_app(app)
     csrf.init_app(app)
     app.before_request(_check_csrf)

@@ -89,6 +89,15 @@ def test_bad_token_is_401_even_with_a_session(client, auth):
     assert response.status_code == 401
 
 
+def test_token_calls_neither_use_nor_change_the_browser_session(client, auth, token):
+    auth.login("lina")
+    other_browser = {**token("hana"), "User-Agent": "a script, not the signed-in browser"}
+    response = client.get("/api/v1/me", headers=other_browser)
+    assert response.json["username"] == "hana"
+    assert "Set-Cookie" not in response.headers
+    assert client.get("/api/v1/me").json["username"] == "lina"
+
+
 def test_task_list_shape_and_pagination(client, deployed, token):
     for _ in range(3):
         start_review(deployed)
