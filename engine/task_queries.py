@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select, union_all
+from sqlalchemy import Select, and_, func, or_, select, union, union_all
 from sqlalchemy.orm import defer
 
 from engine.db.models import Task, TaskCandidate
@@ -18,22 +18,36 @@ from engine.records import TaskPage, TaskRecord
 from engine.tasks import task_record
 
 
+def _at_schools(actor: Actor) -> bool:
+    """Whether the user has school-scoped roles at some school: their candidate rows at
+    those schools are found through the school's open tasks (see `_ready_matches`)."""
+    return bool(actor.scoped_roles and actor.schools)
+
+
+def _school_candidate_ids(actor: Actor, school_id: str | None) -> Select:
+    """Ids of ready tasks this user may claim through a school-scoped role at one of their
+    schools (a candidate row carries its task's school)."""
+    candidates = select(TaskCandidate.task_id).where(
+        TaskCandidate.role_key.in_(sorted(actor.scoped_roles)),
+        TaskCandidate.school_id.in_(sorted(actor.schools)),
+    )
+    if school_id:
+        candidates = candidates.where(TaskCandidate.school_id == school_id)
+    return candidates
+
+
 def _candidate_ids(actor: Actor, school_id: str | None) -> Select:
     """Ids of ready tasks this user may claim through a role or by name (candidate rows
-    exist only for ready tasks); `school_id` (a filter) narrows them in the index."""
+    exist only for ready tasks), except those `_school_candidate_ids` finds; `school_id`
+    (a filter) narrows them in the index."""
     role_match = [TaskCandidate.username == actor.username]
     if actor.agency_roles:
         role_match.append(TaskCandidate.role_key.in_(sorted(actor.agency_roles)))
     if actor.scoped_roles:
-        role_match.append(
-            and_(
-                TaskCandidate.role_key.in_(sorted(actor.scoped_roles)),
-                or_(
-                    TaskCandidate.school_id.is_(None),
-                    TaskCandidate.school_id.in_(sorted(actor.schools)),
-                ),
-            )
-        )
+        at_school = TaskCandidate.school_id.is_(None)
+        if not _at_schools(actor):  # no school of their own: only school-less candidates
+            at_school = or_(at_school, TaskCandidate.school_id.in_(sorted(actor.schools)))
+        role_match.append(and_(TaskCandidate.role_key.in_(sorted(actor.scoped_roles)), at_school))
     candidates = select(TaskCandidate.task_id).where(or_(*role_match))
     if school_id:
         candidates = candidates.where(TaskCandidate.school_id == school_id)
@@ -41,7 +55,8 @@ def _candidate_ids(actor: Actor, school_id: str | None) -> Select:
 
 
 def eligible(actor: Actor, school_id: str | None = None):
-    """SQL condition: the task is one this user may see and work (claimed or not).
+    """SQL condition: the task is one this user may claim by name or through an agency-wide
+    role, or has claimed (the rest of what they may see is `_school_candidate_ids`).
 
     Written as `id IN (candidate rows ∪ own claims)` so the database starts from the few
     candidate rows of this user's roles and schools (an index range) rather than from every
@@ -78,24 +93,14 @@ class TaskFilter:
             )
 
 
-def task_query(actor: Actor, filters: TaskFilter) -> Select:
-    """The tasks of `filters.view` this user may see, with the filters applied (unsorted)."""
-    if filters.view == "completed":
-        query = select(Task).where(Task.state == "completed", Task.completed_by == actor.username)
-    elif filters.view == "mine":  # a task claimed by the user is one they may see
-        query = select(Task).where(Task.state == "ready", Task.assignee == actor.username)
-    elif filters.view == "queue":
-        # Same shape as "all" (the union keeps PostgreSQL's planner starting from the
-        # candidate rows); the claimed part of it is then filtered out.
-        query = select(Task).where(
-            Task.state == "ready",
-            eligible(actor, filters.school_id),
-            Task.assignee.is_(None),
-        )
-    elif filters.view == "all":
-        query = select(Task).where(Task.state == "ready", eligible(actor, filters.school_id))
-    else:
-        raise InvalidStateError(f"unknown task view '{filters.view}'")
+# What `_matches` selects so a list can be sorted: of ready tasks, only columns the inbox
+# indexes hold (so their rows are never read); of completed tasks, those of
+# ix_tasks_completed_by.
+_KEY_COLUMNS = (Task.id, Task.due_at, Task.created_at)
+_COMPLETED_KEY_COLUMNS = (Task.id, Task.completed_at, Task.created_at)
+
+
+def _filtered(query: Select, filters: TaskFilter) -> Select:
     if filters.process_id:
         query = query.where(Task.process_id == filters.process_id)
     if filters.school_id:
@@ -104,24 +109,64 @@ def task_query(actor: Actor, filters: TaskFilter) -> Select:
         query = query.where(Task.due_at.is_not(None), Task.due_at < filters.overdue_at)
     if filters.search:
         query = query.where(func.lower(Task.subject).contains(filters.search.lower()))
+    if filters.view == "queue":  # what may be claimed: the user's own claims are not
+        query = query.where(Task.assignee.is_(None))
     return query
 
 
-def sort_keys(filters: TaskFilter) -> tuple:
-    """The ORDER BY of a task list; the id last, so that pages never overlap."""
-    if filters.order == "waiting":
-        return (Task.created_at, Task.id)
-    if filters.order == "newest":
-        return (Task.created_at.desc(), Task.id)
+def _ready_matches(actor: Actor, filters: TaskFilter):
+    """The ready tasks of "all" or "queue" this user may see.
+
+    A school administrator may claim ~1,900 of 100,000 open tasks through their role at
+    their school; looking each one up in the inbox index was most of a page. Those tasks
+    are read instead as one range of `ix_tasks_school_ready` (the school's open tasks,
+    narrowed by the filters in the index) and kept if they have such a candidate row;
+    the rest (candidates by name or agency-wide role, own claims) are looked up as before.
+    """
+    others = select(*_KEY_COLUMNS).where(Task.state == "ready", eligible(actor, filters.school_id))
+    if not _at_schools(actor):
+        return _filtered(others, filters)
+    at_schools = select(*_KEY_COLUMNS).where(
+        Task.state == "ready",
+        Task.school_id.in_(sorted(actor.schools)),
+        Task.id.in_(_school_candidate_ids(actor, filters.school_id)),
+    )
+    return union(_filtered(at_schools, filters), _filtered(others, filters))
+
+
+def _matches(actor: Actor, filters: TaskFilter):
+    """The tasks of `filters.view` this user may see, with the filters applied (unsorted):
+    the columns `sort_keys` needs."""
     if filters.view == "completed":
-        return (Task.completed_at.desc(), Task.id)
-    return (Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+        query = select(*_COMPLETED_KEY_COLUMNS).where(
+            Task.state == "completed", Task.completed_by == actor.username
+        )
+    elif filters.view == "mine":  # a task claimed by the user is one they may see
+        query = select(*_KEY_COLUMNS).where(Task.state == "ready", Task.assignee == actor.username)
+    elif filters.view in ("all", "queue"):
+        return _ready_matches(actor, filters)
+    else:
+        raise InvalidStateError(f"unknown task view '{filters.view}'")
+    return _filtered(query, filters)
 
 
-def _page_ids(actor: Actor, filters: TaskFilter) -> Select:
-    """The ids of one page, from the columns the inbox index holds (ix_tasks_inbox_ready):
-    the database never reads the full rows it filters out."""
-    query = task_query(actor, filters).with_only_columns(Task.id).order_by(*sort_keys(filters))
+def sort_keys(filters: TaskFilter, columns=Task.__table__.c) -> tuple:
+    """The ORDER BY of a task list over `columns` (the task table's or a subquery's with
+    the same names); the id last, so that pages never overlap."""
+    if filters.order == "waiting":
+        return (columns.created_at, columns.id)
+    if filters.order == "newest":
+        return (columns.created_at.desc(), columns.id)
+    if filters.view == "completed":
+        return (columns.completed_at.desc(), columns.id)
+    return (columns.due_at.is_(None), columns.due_at, columns.created_at, columns.id)
+
+
+def _page_ids(actor: Actor, filters: TaskFilter, *extra) -> Select:
+    """The ids of one page (with `extra` columns over the matches), sorted from the columns
+    the inbox indexes hold: the database never reads the full rows it filters out."""
+    matches = _matches(actor, filters).subquery("matches")
+    query = select(matches.c.id, *extra).order_by(*sort_keys(filters, matches.c))
     return query.limit(filters.limit).offset(filters.offset)
 
 
@@ -140,8 +185,8 @@ def list_tasks(session, actor: Actor, filters: TaskFilter) -> list[TaskRecord]:
 
 def count_tasks(session, actor: Actor, filters: TaskFilter) -> int:
     """How many tasks match, whatever the page."""
-    subquery = task_query(actor, filters).with_only_columns(Task.id).subquery()
-    return session.scalar(select(func.count()).select_from(subquery))
+    matches = _matches(actor, filters).subquery("matches")
+    return session.scalar(select(func.count()).select_from(matches))
 
 
 def _stops_early(filters: TaskFilter) -> bool:
@@ -162,9 +207,7 @@ def task_page(session, actor: Actor, filters: TaskFilter) -> TaskPage:
         return TaskPage(
             tuple(list_tasks(session, actor, filters)), count_tasks(session, actor, filters)
         )
-    page = (
-        _page_ids(actor, filters).add_columns(func.count().over().label("total")).subquery("page")
-    )
+    page = _page_ids(actor, filters, func.count().over().label("total")).subquery("page")
     query = select(Task, page.c.total).join(page, Task.id == page.c.id).options(_NO_DATA)
     found = session.execute(query.order_by(*sort_keys(filters))).all()
     if found:
