@@ -10,7 +10,7 @@ from sqlalchemy import text
 from engine.bpmn import serializer
 from engine.db.migrate import alembic_config
 from engine.db.models import Base, Instance, ProcessVersion
-from tests.engine.samples import DATA
+from tests.engine.samples import DATA, check_in
 
 
 def test_migrated_schema_matches_the_models(service):
@@ -28,13 +28,7 @@ def test_going_back_before_0006_puts_frozen_tasks_back_in_their_rows(people, mon
         "check_in_loops", username="hana", data={"school_id": "lincoln_high", "cycles_a": 0}
     )
     for cycle in range(16):
-        branch = "ab"[cycle % 2]
-        task = next(
-            t
-            for t in people.get_instance(instance.id).open_tasks
-            if t.element_id == f"check_{branch}"
-        )
-        people.complete_task(task.id, username="hana", data={f"again_{branch}": True})
+        check_in(people, instance.id, "ab"[cycle % 2])
     with people._sessions() as session:
         row = session.get(Instance, instance.id)
         assert row.frozen_tasks > 0

@@ -13,7 +13,7 @@ from engine.bpmn.sandbox import make_script_engine
 from engine.db.models import Instance, InstanceTaskChunk, ProcessVersion
 from engine.run_cache import RunCache
 from engine.workflow_state import apply_state, write_chunks
-from tests.engine.samples import DATA
+from tests.engine.samples import DATA, check_in
 
 START = {"school_id": "lincoln_high", "cycles_a": 0}
 
@@ -25,14 +25,6 @@ def loops(people, monkeypatch):
     monkeypatch.setattr(run_cache, "MIN_TASKS_TO_KEEP", 0)
     people.deploy_files([str(DATA / "check_in_loops.bpmn")])
     return people
-
-
-def _check_in(service, instance_id: int, branch: str, again: bool = True) -> None:
-    task = next(
-        t for t in service.get_instance(instance_id).open_tasks if t.element_id == f"check_{branch}"
-    )
-    values = {f"again_{branch}": again, f"note_{branch}": f"{branch} ok"}
-    service.complete_task(task.id, username="hana", data=values)
 
 
 def _stored(service, instance_id: int):
@@ -63,7 +55,7 @@ def test_finished_tasks_leave_the_row_and_the_row_stops_growing(loops):
     instance = loops.start_instance("check_in_loops", username="hana", data=START)
     sizes = []
     for cycle in range(24):
-        _check_in(loops, instance.id, "ab"[cycle % 2])
+        check_in(loops, instance.id, "ab"[cycle % 2])
         sizes.append(len(_stored(loops, instance.id)[0].workflow_state))
     row, chunks, _ = _stored(loops, instance.id)
     assert len(chunks) > 3
@@ -76,7 +68,7 @@ def test_finished_tasks_leave_the_row_and_the_row_stops_growing(loops):
 def test_a_reload_from_row_and_chunks_equals_the_workflow_kept_in_memory(loops):
     instance = loops.start_instance("check_in_loops", username="hana", data=START)
     for cycle in range(20):
-        _check_in(loops, instance.id, "ab"[cycle % 2])
+        check_in(loops, instance.id, "ab"[cycle % 2])
         kept, reloaded = _kept(loops, instance.id), _reloaded(loops, instance.id)
         assert reloaded.frozen_tasks == kept.frozen_tasks
         assert serializer.workflow_to_json(reloaded.workflow) == serializer.workflow_to_json(
@@ -88,9 +80,9 @@ def test_a_reload_from_row_and_chunks_equals_the_workflow_kept_in_memory(loops):
 def _play_to_the_end(service) -> dict:
     instance = service.start_instance("check_in_loops", username="hana", data=START)
     for cycle in range(16):
-        _check_in(service, instance.id, "ab"[cycle % 2])
-    _check_in(service, instance.id, "b", again=False)
-    _check_in(service, instance.id, "a", again=False)  # the join keeps the last branch's data
+        check_in(service, instance.id, "ab"[cycle % 2])
+    check_in(service, instance.id, "b", again=False)
+    check_in(service, instance.id, "a", again=False)  # the join keeps the last branch's data
     done = service.get_instance(instance.id)
     return {"state": done.state, "data": done.data}
 
@@ -109,7 +101,7 @@ def test_a_changed_frozen_task_brings_the_whole_history_back_into_the_row(loops)
     void, so the save rewrites the row with every task and the chunks go."""
     instance = loops.start_instance("check_in_loops", username="hana", data=START)
     for cycle in range(16):
-        _check_in(loops, instance.id, "ab"[cycle % 2])
+        check_in(loops, instance.id, "ab"[cycle % 2])
     run = _reloaded(loops, instance.id)
     assert run.frozen_tasks > 0
     first_check = next(
@@ -137,13 +129,13 @@ def test_a_changed_frozen_task_brings_the_whole_history_back_into_the_row(loops)
 def test_chunks_that_do_not_add_up_are_refused_by_name(loops):
     instance = loops.start_instance("check_in_loops", username="hana", data=START)
     for cycle in range(12):
-        _check_in(loops, instance.id, "ab"[cycle % 2])
+        check_in(loops, instance.id, "ab"[cycle % 2])
     with loops._sessions() as session:
         session.get(Instance, instance.id).frozen_tasks += 1
         session.commit()
     loops._runs = RunCache(size=0)
     with pytest.raises(Exception, match=f"instance {instance.id}: its stored task chunks hold"):
-        _check_in(loops, instance.id, "a")
+        check_in(loops, instance.id, "a")
 
 
 def test_freezing_changes_no_step_outcome(loops, monkeypatch):
@@ -156,7 +148,7 @@ def test_freezing_changes_no_step_outcome(loops, monkeypatch):
     for branch in "b" + "a" * 15 + "b" + "a" * 3:
         for instance_id, batch in ((frozen, 4), (plain, 10**9)):
             monkeypatch.setattr(serializer, "FREEZE_BATCH", batch)
-            _check_in(loops, instance_id, branch)
+            check_in(loops, instance_id, branch)
             record = loops.get_instance(instance_id)
             outcomes[instance_id].append(
                 (record.data, sorted(task.element_id for task in record.open_tasks))
