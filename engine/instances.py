@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, union, update
 
 from engine import audit
 from engine.assignment import can_work, find_candidates
@@ -420,6 +420,41 @@ def can_see_instance(ctx: Context, actor: Actor, instance: Instance) -> bool:
             school_id=r.school_id,
         )
         for r in rows
+    )
+
+
+def instance_list_query(
+    actor: Actor | None, state: str | None, process_id: str | None, business_key: str | None
+):
+    """The instances a list shows this user (None: the operator, every instance), newest
+    first, in SQL so that limits and offsets count only what the user may see.
+
+    Agency-wide roles see every instance; school-scoped users those of their schools or of
+    no school, and those where they hold, held or may claim a task by name. (Opening one,
+    `can_see_instance` also allows an instance where they were only a candidate of a task
+    someone else finished.)"""
+    query = select(Instance).order_by(Instance.id.desc())
+    if state:
+        query = query.where(Instance.state == state)
+    if process_id:
+        query = query.where(Instance.process_id == process_id)
+    if business_key:
+        query = query.where(Instance.business_key == business_key)
+    if actor is None or actor.agency_roles:
+        return query
+    own_tasks = union(
+        select(Task.instance_id).where(Task.state == "ready", Task.assignee == actor.username),
+        select(Task.instance_id).where(Task.completed_by == actor.username),
+        select(Task.instance_id)
+        .join(TaskCandidate, TaskCandidate.task_id == Task.id)
+        .where(TaskCandidate.username == actor.username),
+    )
+    return query.where(
+        or_(
+            Instance.school_id.is_(None),
+            Instance.school_id.in_(sorted(actor.schools)),
+            Instance.id.in_(own_tasks),
+        )
     )
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,7 +33,6 @@ from engine.bpmn.sandbox import make_script_engine
 from engine.clock import SystemClock
 from engine.context import Context
 from engine.db.migrate import upgrade_database
-from engine.db.models import Instance
 from engine.db.session import make_db_engine, make_session_factory
 from engine.db.writer_lock import writer_lock
 from engine.errors import ConflictError, PermissionDeniedError
@@ -287,25 +286,34 @@ class EngineService:
         process_id: str | None = None,
         business_key: str | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[InstanceRecord]:
-        """Instances newest first; `business_key` (an officer_id or candidate_id) gathers
-        one officer's history across processes."""
+        """Instances newest first, those the user may see (`username=None`: all);
+        `business_key` (an officer_id or candidate_id) gathers one officer's history across
+        processes. `limit` and `offset` page through them."""
 
         def work(ctx: Context):
-            query = select(Instance).order_by(Instance.id.desc()).limit(limit)
-            if state:
-                query = query.where(Instance.state == state)
-            if process_id:
-                query = query.where(Instance.process_id == process_id)
-            if business_key:
-                query = query.where(Instance.business_key == business_key)
             actor = identity.load_actor(ctx.session, username) if username else None
-            rows = [
-                r
-                for r in ctx.session.scalars(query)
-                if actor is None or instances.can_see_instance(ctx, actor, r)
-            ]
+            query = instances.instance_list_query(actor, state, process_id, business_key)
+            rows = ctx.session.scalars(query.limit(limit).offset(offset))
             return [self._describe(ctx, r, with_history=False) for r in rows]
+
+        return self._read(work)
+
+    def count_instances(
+        self,
+        *,
+        username: str | None = None,
+        state: str | None = None,
+        process_id: str | None = None,
+        business_key: str | None = None,
+    ) -> int:
+        """How many instances `list_instances` pages through."""
+
+        def work(ctx: Context):
+            actor = identity.load_actor(ctx.session, username) if username else None
+            query = instances.instance_list_query(actor, state, process_id, business_key)
+            return ctx.session.scalar(select(func.count()).select_from(query.subquery()))
 
         return self._read(work)
 

@@ -116,6 +116,22 @@ def test_school_admin_of_another_school_cannot_see_the_instance(review):
     assert [i.id for i in review.list_instances(username="rosa")] == []
 
 
+def test_a_school_list_pages_through_its_own_instances_however_many_others_exist(review):
+    """Limits and offsets count only what the user may see: newer instances of another
+    school do not push a school administrator's own off her list."""
+    theirs = [
+        review.start_instance("candidate_review", username="hana", data={"school_id": school})
+        for school in ["roosevelt_middle"] * 3 + ["lincoln_high"] * 6
+    ]
+    own = [i.id for i in theirs[:3]][::-1]  # newest first
+    assert [i.id for i in review.list_instances(username="rosa", limit=2)] == own[:2]
+    assert [i.id for i in review.list_instances(username="rosa", limit=2, offset=2)] == own[2:]
+    assert review.count_instances(username="rosa") == 3
+    assert review.count_instances(username="rosa", state="completed") == 0
+    assert review.count_instances() == 9
+    assert len(review.list_instances(username="hana", limit=5, offset=5)) == 4
+
+
 def test_instance_diagram_marks_completed_and_waiting_elements(review):
     instance = record(review, GOOD_CANDIDATE)
     diagram = review.get_instance_diagram(instance.id)
