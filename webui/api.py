@@ -141,13 +141,20 @@ def instances():
     state = request.args.get("state") or None
     if state is not None and state not in INSTANCE_STATES:
         abort(400, description=f"'state' must be one of: {', '.join(INSTANCE_STATES)}")
-    found = current.service().list_instances(
-        username=current.username(),
-        state=state,
-        process_id=request.args.get("process_id") or None,
-        limit=_int_arg("limit", 100, 1, MAX_LIMIT),
+    scope = {
+        "username": current.username(),
+        "state": state,
+        "process_id": request.args.get("process_id") or None,
+    }
+    limit = _int_arg("limit", 100, 1, MAX_LIMIT)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    found = current.service().list_instances(**scope, limit=limit, offset=offset)
+    return jsonify(
+        items=[i.to_dict() for i in found],
+        total=current.service().count_instances(**scope),
+        limit=limit,
+        offset=offset,
     )
-    return jsonify(items=[i.to_dict() for i in found])
 
 
 @bp.get("/instances/<int:instance_id>")

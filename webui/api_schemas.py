@@ -105,6 +105,14 @@ SCHEMAS = {
             "view": STRING,
         }
     ),
+    "InstanceList": all_required(
+        {
+            "items": {"type": "array", "items": ref("Instance")},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        }
+    ),
     "Process": all_required(
         {
             "process_id": STRING,

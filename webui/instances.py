@@ -7,7 +7,7 @@ says "not found" for an instance of another school.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webui import current, timers
@@ -17,7 +17,6 @@ from webui.diagram import element_names
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
 STATES = ("running", "completed", "error", "cancelled")
-LIST_LIMIT = 100
 
 
 @bp.get("")
@@ -25,17 +24,34 @@ LIST_LIMIT = 100
 def index():
     state = request.args.get("state", "")
     process_id = request.args.get("process", "")
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    args = {"state": state, "process": process_id}
+    args = {key: value for key, value in args.items() if value}
+    scope = {
+        "username": current.username(),
+        "state": state if state in STATES else None,
+        "process_id": process_id or None,
+    }
+    page_size = current_app.config["PAGE_SIZE"]
+    total = current.service().count_instances(**scope)
+    pages = max(1, -(-total // page_size))
+    if page > pages:
+        return redirect(url_for("instances.index", **args, page=pages))
     instances = current.service().list_instances(
-        username=current.username(),
-        state=state if state in STATES else None,
-        process_id=process_id or None,
-        limit=LIST_LIMIT,
+        **scope, limit=page_size, offset=(page - 1) * page_size
     )
     processes = current.service().list_processes()
     return render_template(
         "instances/index.html",
         instances=instances,
-        limit=LIST_LIMIT,
+        total=total,
+        first=(page - 1) * page_size + 1,
+        page=page,
+        pages=pages,
+        args=args,
         states=STATES,
         state=state,
         process_id=process_id,

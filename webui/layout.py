@@ -91,6 +91,11 @@ def nav_counts() -> dict[str, int]:
     return g.nav_counts
 
 
+def page_args(args: dict, page: int) -> dict:
+    """A list's query-string arguments for one of its pages (the first needs none)."""
+    return {**args, "page": page} if page > 1 else {k: v for k, v in args.items() if k != "page"}
+
+
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),
@@ -127,6 +132,7 @@ def init_app(app) -> None:
     app.add_template_global(forms.is_checked)
     app.add_template_global(is_overdue)
     app.add_template_global(nav_counts)
+    app.add_template_global(page_args)
     app.add_template_global(current.has_role, "has_role")
     app.add_template_global(current.visible_schools, "visible_schools")
     app.add_template_global(current.school_names, "all_school_names")

@@ -90,7 +90,8 @@ def _paths() -> dict:
     instance_filters = [
         _param("state", "query", SCHEMAS["Instance"]["properties"]["state"], "only this state"),
         _param("process_id", "query", STRING, "only this process"),
-        _param("limit", "query", limit, "at most this many, newest first (default 100)"),
+        _param("limit", "query", limit, "page size, newest first (default 100)"),
+        _param("offset", "query", {"type": "integer", "minimum": 0}, "items to skip"),
     ]
     form_data = {
         "schema": {"type": "object", "description": "form data: {field id: value}"},
@@ -149,10 +150,10 @@ def _paths() -> dict:
         },
         "/instances": {
             "get": _operation(
-                "Latest instances the user may see (without history)",
+                "Instances the user may see (without history)",
                 200,
-                _items("Instance"),
-                "instances, newest first",
+                ref("InstanceList"),
+                "one page of instances, newest first, and how many there are",
                 params=instance_filters,
                 errors=(400,),
             )

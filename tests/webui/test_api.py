@@ -241,6 +241,9 @@ def test_instances_list_detail_and_diagram(client, deployed, token):
     listed = client.get("/api/v1/instances?state=running", headers=headers)
     check(listed.json, response_schema("/instances"))
     assert [i["id"] for i in listed.json["items"]] == [instance.id]
+    assert (listed.json["total"], listed.json["offset"]) == (1, 0)
+    past = client.get("/api/v1/instances?offset=1", headers=headers).json
+    assert (past["items"], past["total"]) == ([], 1)
     detail = client.get(f"/api/v1/instances/{instance.id}", headers=headers)
     check(detail.json, response_schema("/instances/{instance_id}"))
     assert [e["type"] for e in detail.json["history"]][:1] == ["started"]

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.webui.conftest import make_app, review_at_interview, start_review, text
+from tests.webui.conftest import AuthActions, make_app, review_at_interview, start_review, text
 
 
 def diagram_data(page: str) -> dict:
@@ -89,6 +89,23 @@ def test_instance_list_filters_by_state_and_process(client, auth, deployed):
     running = text(client.get("/instances?state=running"))
     assert "Running Candidate" in running and "state-cancelled" not in running
     assert "No instances to show" in text(client.get("/instances?process=officer_feedback"))
+
+
+def test_instance_list_pages_through_what_the_school_administrator_may_see(deployed):
+    """Newer instances of another school neither fill her pages nor count."""
+    client = make_app(deployed, PAGE_SIZE=2).test_client()
+    own = [start_review(deployed, "roosevelt_middle").id for _ in range(3)]
+    for _ in range(4):
+        start_review(deployed, "lincoln_high")
+    AuthActions(client, deployed).login("rosa")
+    first, second = (text(client.get(f"/instances?page={n}")) for n in (1, 2))
+    assert "Showing 1–2 of 3 instances, newest first." in first
+    assert "Showing 3–3 of 3 instances, newest first." in second
+    oldest = f'href="/instances/{own[0]}"'
+    assert oldest in second and oldest not in first
+    assert 'href="/instances?page=2"' in first
+    beyond = client.get("/instances?page=9&state=running")
+    assert beyond.status_code == 302 and beyond.location.endswith("/instances?state=running&page=2")
 
 
 @pytest.mark.parametrize("username", ["hana", "sam", "ada", "lina", "rosa", "otto", "root", "pat"])
