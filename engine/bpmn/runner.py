@@ -105,6 +105,27 @@ def due_from_value(value, now: datetime) -> datetime | None:
         raise RunFailure(f"due date {text!r} is neither an ISO date nor a duration", None) from None
 
 
+MAX_TASK_NAME = 200  # the tasks.name column
+LABEL_KEYS = ("name", "title", "label")
+
+
+def _label(item) -> str | None:
+    """A short text naming a multi-instance item, if it has one."""
+    if isinstance(item, dict):
+        keys = [*LABEL_KEYS, *(key for key in item if str(key).endswith("_name"))]
+        named = next((item[key] for key in keys if _plain(item.get(key))), None)
+        if named is None and len(item) == 1:
+            named = next(iter(item.values()))
+        item = named
+    if not _plain(item):
+        return None
+    return str(item).strip() or None
+
+
+def _plain(value) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
 class WorkflowRun:
     """A loaded workflow plus the script engine it must run with."""
 
@@ -221,16 +242,29 @@ class WorkflowRun:
             for key, value in extensions.items()
             if key.startswith(EXTENSION_PREFIX)
         }
+        name = spec.bpmn_name or spec.bpmn_id or spec.name
+        item = self._item_label(task)
         return UserTaskInfo(
             id=str(task.id),
             element_id=spec.bpmn_id or spec.name,
-            name=spec.bpmn_name or spec.bpmn_id or spec.name,
+            name=f"{name}: {item}"[:MAX_TASK_NAME] if item else name,
             lane=spec.lane,
             documentation=getattr(spec, "documentation", None),
             assignment=assignment,
             form=getattr(spec, "form", None),
             data=task.data,
         )
+
+    def _item_label(self, task) -> str | None:
+        """What a task made once per item of a multi-instance is about (so the inbox can
+        tell one course's task from the next): the item's name, title or label, its first
+        `*_name` value, or the item itself if it is one plain value."""
+        node = task
+        if task.workflow is not self.workflow:  # inside a sub-process: look at its host
+            node = self.workflow.get_task_from_id(task.workflow.parent_task_id)
+        loop = node.parent.task_spec if node is not None and node.parent else None
+        variable = getattr(getattr(loop, "input_item", None), "bpmn_id", None)
+        return _label(task.data.get(variable)) if variable else None
 
     def element_states(self) -> tuple[set[str], set[str]]:
         """BPMN ids of elements that ran, and of those that wait now (for diagram marking)."""

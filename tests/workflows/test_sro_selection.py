@@ -110,6 +110,8 @@ def test_interviews_are_scoped_to_the_school_and_each_panel_member(driver):
     assert driver.inbox("rosa") == []
     assert driver.task("sam", "score_candidate", instance).assignee == "sam"
     assert driver.task("ada", "score_candidate", instance).assignee == "ada"
+    # Each score sheet is named after its panel member, so HR can tell them apart.
+    assert driver.task("ada", "score_candidate", instance).name.endswith("(agency panel): ada")
     school_task = driver.task("lina", "interview_school_admin", instance)
     assert school_task.school_id == "lincoln_high"
     assert school_task.subject == "Olivia Ortiz"

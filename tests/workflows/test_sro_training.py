@@ -86,6 +86,18 @@ def test_each_course_task_shows_its_own_course_and_due_date(driver):
     }
 
 
+def test_each_course_task_is_named_after_its_course_in_the_inbox(driver):
+    instance = driver.start(
+        "sro_training", **OFFICER, year_start="2026-09-01", basic_course_due="2027-08-15"
+    )
+
+    assert sorted(task.name for task in driver.inbox("otto", instance)) == [
+        "Record training completion: Basic SRO course",
+        "Record training completion: School-safety conference (state, regional or national)",
+        "Record training completion: Single-officer rapid deployment refresher",
+    ]
+
+
 def test_year_with_every_course_done_waits_for_the_next_year(driver):
     instance = driver.start("sro_training", **OFFICER, year_start="2026-09-01")
     record_all(driver, instance)
