@@ -77,6 +77,12 @@ def test_screenshots_of_the_main_pages(page, live_server, deployed, sign_in, sho
     page.screenshot(path=shots / "instance.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
 
+    sign_in("otto")  # Lincoln High's SRO: a training year, one task per course
+    page.goto(f"{live_server}/inbox?view=queue")
+    expect(page.get_by_text("Record training completion: ").first).to_be_visible()
+    page.screenshot(path=shots / "inbox-sro.png", full_page=True)
+    page.get_by_role("button", name="Sign out").click()
+
     sign_in("root")
     page.goto(f"{live_server}/admin/users")
     page.screenshot(path=shots / "admin-users.png", full_page=True)
