@@ -59,6 +59,21 @@ def test_instance_page_shows_data_and_open_tasks(client, auth, deployed):
     assert "Candidate name" in data and "Jordan Lee" in data
 
 
+def test_nested_process_data_reads_as_labelled_lists_not_json(client, auth, deployed):
+    data = {
+        "school_id": "lincoln_high",
+        "start_message": {"vacancy_reference": "LHS-SRO-2", "approved": True},
+        "panel": [{"interviewer": "sam"}, {"interviewer": "ada", "score": 4}],
+    }
+    instance = deployed.start_instance("candidate_review", username="hana", data=data)
+    auth.login("hana")
+    shown = text(client.get(f"/instances/{instance.id}")).split('id="data-heading"')[1]
+    assert "<dt>Vacancy reference</dt><dd>LHS-SRO-2</dd>" in shown
+    assert "<dt>Approved</dt><dd>Yes</dd>" in shown
+    assert shown.count("<dt>Interviewer</dt>") == 2 and "<dt>Score</dt><dd>4</dd>" in shown
+    assert '{"' not in shown and "&#34;" not in shown  # no JSON, raw or escaped
+
+
 def test_completed_instance_shows_its_end(client, auth, deployed):
     instance = review_at_interview(deployed)
     deployed.complete_task(
