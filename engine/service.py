@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -22,6 +22,7 @@ from engine import (
     firing,
     identity,
     instances,
+    login_failures,
     notifications,
     task_queries,
     tasks,
@@ -182,6 +183,19 @@ class EngineService:
 
     def check_password(self, username: str, password: str) -> UserRecord | None:
         return self._read(lambda ctx: identity.check_password(ctx.session, username, password))
+
+    def login_failures(self, key: str, *, since: datetime) -> tuple[int, datetime | None]:
+        """Failed sign-ins recorded for `key` after `since`: how many, and the oldest."""
+        return self._read(lambda ctx: login_failures.failures_since(ctx.session, key, since))
+
+    def record_login_failure(self, key: str, *, forget_before: datetime) -> None:
+        """Count a failed sign-in for `key` now; failures up to `forget_before` go."""
+        self._run(
+            lambda ctx: login_failures.record_failure(ctx.session, key, ctx.now(), forget_before)
+        )
+
+    def clear_login_failures(self, key: str) -> None:
+        self._run(lambda ctx: login_failures.clear_failures(ctx.session, key))
 
     def issue_api_token(self, username: str) -> str:
         return self._run(lambda ctx: identity.issue_api_token(ctx.session, username))

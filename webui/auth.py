@@ -163,7 +163,7 @@ def init_app(app) -> None:
     app.extensions["sroflow_login_throttle"] = LoginThrottle(
         app.config["LOGIN_MAX_FAILURES"],
         app.config["LOGIN_FAILURE_WINDOW"],
-        now=lambda: app.extensions["sroflow"].clock.now().timestamp(),
+        app.extensions["sroflow"],
     )
 
 

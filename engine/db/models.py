@@ -334,3 +334,18 @@ class Notification(Base):
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One failed sign-in, kept while it counts towards throttling (engine/login_failures.py):
+    in the database so that every server process and host counts the same failures."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_key", "key", "failed_at"),
+        Index("ix_login_failures_failed_at", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    failed_at: Mapped[datetime]
