@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from webui import current
+from webui.layout import page_count, page_number
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -48,10 +49,6 @@ class InboxQuery:
         if view not in VIEWS:
             abort(400, description=f"unknown inbox view '{view}'; use one of: {', '.join(VIEWS)}")
         sort = args.get("sort", "due")
-        try:
-            page = max(1, int(args.get("page", 1)))
-        except ValueError:
-            page = 1
         return cls(
             view=view,
             process_id=args.get("process", "").strip(),
@@ -59,7 +56,7 @@ class InboxQuery:
             overdue=args.get("overdue") in ("1", "true", "on"),
             search=args.get("q", "").strip()[:100],
             sort=sort if sort in SORTS else "due",
-            page=page,
+            page=page_number(args),
         )
 
     def engine_filters(self) -> dict:
@@ -107,7 +104,7 @@ def index():
         offset=(query.page - 1) * page_size,
         **query.engine_filters(),
     )
-    pages = max(1, -(-found.total // page_size))
+    pages = page_count(found.total, page_size)
     if query.page > pages:
         return redirect(url_for("inbox.index", **query.args(page=pages)))
     completed = current.service().count_tasks(username=current.username(), view="completed")

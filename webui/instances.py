@@ -13,6 +13,7 @@ from flask_login import login_required
 from webui import current, timers
 from webui.assets import missing_bundle
 from webui.diagram import element_names
+from webui.layout import page_count, page_number
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
@@ -24,10 +25,7 @@ STATES = ("running", "completed", "error", "cancelled")
 def index():
     state = request.args.get("state", "")
     process_id = request.args.get("process", "")
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(request.args)
     args = {"state": state, "process": process_id}
     args = {key: value for key, value in args.items() if value}
     scope = {
@@ -37,7 +35,7 @@ def index():
     }
     page_size = current_app.config["PAGE_SIZE"]
     total = current.service().count_instances(**scope)
-    pages = max(1, -(-total // page_size))
+    pages = page_count(total, page_size)
     if page > pages:
         return redirect(url_for("instances.index", **args, page=pages))
     instances = current.service().list_instances(

@@ -91,6 +91,19 @@ def nav_counts() -> dict[str, int]:
     return g.nav_counts
 
 
+def page_number(args) -> int:
+    """The `page` query argument: 1 when missing or not a positive number."""
+    try:
+        return max(1, int(args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def page_count(total: int, page_size: int) -> int:
+    """How many pages `total` items fill (an empty list is one page)."""
+    return max(1, -(-total // page_size))
+
+
 def page_args(args: dict, page: int) -> dict:
     """A list's query-string arguments for one of its pages (the first needs none)."""
     return {**args, "page": page} if page > 1 else {k: v for k, v in args.items() if k != "page"}
