@@ -307,8 +307,7 @@ class EngineService:
         processes. `limit` and `offset` page through them."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username) if username else None
-            query = instances.instance_list_query(actor, state, process_id, business_key)
+            query = _listed_instances(ctx, username, state, process_id, business_key)
             rows = ctx.session.scalars(query.limit(limit).offset(offset))
             return [self._describe(ctx, r, with_history=False) for r in rows]
 
@@ -325,8 +324,7 @@ class EngineService:
         """How many instances `list_instances` pages through."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username) if username else None
-            query = instances.instance_list_query(actor, state, process_id, business_key)
+            query = _listed_instances(ctx, username, state, process_id, business_key)
             return ctx.session.scalar(select(func.count()).select_from(query.subquery()))
 
         return self._read(work)
@@ -496,3 +494,9 @@ class EngineService:
             return tasks.task_record(operation(ctx, actor, task_id, *args))
 
         return self._run(work)
+
+
+def _listed_instances(ctx: Context, username, state, process_id, business_key):
+    """The query `list_instances` pages through and `count_instances` counts."""
+    actor = identity.load_actor(ctx.session, username) if username else None
+    return instances.instance_list_query(actor, state, process_id, business_key)

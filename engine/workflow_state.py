@@ -29,10 +29,11 @@ def read_chunks(session, instance: Instance) -> list[str]:
     if not instance.frozen_tasks:
         return []
     rows = session.connection().execute(_CHUNKS, {"instance_id": instance.id}).all()
-    if sum(count for count, _ in rows) != instance.frozen_tasks:
+    held = sum(count for count, _ in rows)
+    if held != instance.frozen_tasks:
         raise InvalidStateError(
-            f"instance {instance.id}: its stored task chunks hold"
-            f" {sum(count for count, _ in rows)} tasks, its row says {instance.frozen_tasks}"
+            f"instance {instance.id}: its stored task chunks hold {held} tasks,"
+            f" its row says {instance.frozen_tasks}"
         )
     return [text for _, text in rows]
 
