@@ -13,27 +13,24 @@ import os
 import threading
 from collections import OrderedDict
 
-# Every workflow kept is thousands of objects that each full garbage collection walks; with
-# hundreds kept those pauses were the HTTP p99 (and reloading a small workflow costs less
-# than half a millisecond). So only workflows with a long history, whose reload costs tens
-# of milliseconds, are kept, and only a few of them.
-DEFAULT_SIZE = 64
-TASKS_PER_ENTRY = 300
-MIN_TASKS_TO_KEEP = 100
+# Every workflow kept is objects that each full garbage collection walks (a small one ~70,
+# a task ~10): the cache is bounded by the tasks it holds together, so that walk stays a
+# few milliseconds however the workflows are sized. Serving processes freeze what start-up
+# made (webui/startup.py), so the kept workflows are most of what a full collection walks.
+DEFAULT_SIZE = 1024
+DEFAULT_MAX_TASKS = 20_000
 
 
 class RunCache:
     """A bounded LRU of {instance id: (row version, WorkflowRun)}, safe across threads.
 
-    Keeps only workflows of at least MIN_TASKS_TO_KEEP tasks, bounded by entries and by the
-    tasks they hold together, so long histories cannot grow it without limit.
+    Bounded by entries and by the tasks they hold together, so long histories cannot grow
+    it without limit; a workflow bigger than the whole bound is not kept at all.
     """
 
-    def __init__(self, size: int | None = None, max_tasks: int | None = None):
+    def __init__(self, size: int | None = None, max_tasks: int = DEFAULT_MAX_TASKS):
         if size is None:
             size = int(os.environ.get("SROFLOW_RUN_CACHE_SIZE", DEFAULT_SIZE))
-        if max_tasks is None:
-            max_tasks = size * TASKS_PER_ENTRY
         self._size = size
         self._max_tasks = max_tasks
         self._tasks = 0
@@ -42,29 +39,35 @@ class RunCache:
 
     def take(self, instance_id: int, row_version: int):
         """The run saved as this version, removed from the cache; None if there is none."""
-        with self._lock:
-            entry = self._entries.pop(instance_id, None)
-            if entry is not None:
-                self._tasks -= entry[2]
+        entry = self._pop(instance_id)
         if entry is None or entry[0] != row_version:
             return None
         return entry[1]
 
     def put(self, instance_id: int, row_version: int, run) -> None:
         weight = run.task_count()
-        if weight < MIN_TASKS_TO_KEEP:
-            return  # cheaper to reload than to keep (see DEFAULT_SIZE)
+        if weight > self._max_tasks or self._size < 1:
+            return
         with self._lock:
             previous = self._entries.pop(instance_id, None)
             if previous is not None:
                 self._tasks -= previous[2]
             self._entries[instance_id] = (row_version, run, weight)
             self._tasks += weight
-            while len(self._entries) > self._size or (
-                self._tasks > self._max_tasks and len(self._entries) > 1
-            ):
+            while len(self._entries) > self._size or self._tasks > self._max_tasks:
                 _, evicted = self._entries.popitem(last=False)
                 self._tasks -= evicted[2]
+
+    def discard(self, instance_id: int) -> None:
+        """Forget the instance's workflow: its next step reads the row."""
+        self._pop(instance_id)
+
+    def _pop(self, instance_id: int):
+        with self._lock:
+            entry = self._entries.pop(instance_id, None)
+            if entry is not None:
+                self._tasks -= entry[2]
+        return entry
 
     def clear(self) -> None:
         with self._lock:

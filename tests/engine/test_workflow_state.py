@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import run_cache
 from engine.bpmn import serializer
 from engine.bpmn.runner import WorkflowRun
 from engine.bpmn.sandbox import make_script_engine
@@ -20,9 +19,8 @@ START = {"school_id": "lincoln_high", "cycles_a": 0}
 
 @pytest.fixture
 def loops(people, monkeypatch):
-    """The two-loop diagram, finished tasks frozen in batches of 4, every run kept."""
+    """The two-loop diagram, finished tasks frozen in batches of 4 (every run is kept)."""
     monkeypatch.setattr(serializer, "FREEZE_BATCH", 4)
-    monkeypatch.setattr(run_cache, "MIN_TASKS_TO_KEEP", 0)
     people.deploy_files([str(DATA / "check_in_loops.bpmn")])
     return people
 
