@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
 from engine.db.models import AuditEvent
+from engine.db.prepared import Prepared
 from engine.records import HistoryEvent
 
 EVENT_TYPES = (
@@ -44,7 +45,7 @@ def record(
 ) -> None:
     """Append one event (in the caller's transaction).
 
-    Events wait on the session and go in with one multi-row INSERT when it commits (or
+    Events wait on the session and go in with one batched INSERT when it commits (or
     when history is read first): an event is never changed after it is written, and most
     steps write two or three, so that saves a round trip each and the ORM's bookkeeping.
     """
@@ -64,14 +65,15 @@ def record(
 
 
 _PENDING = "sroflow_audit_pending"
-_INSERT = insert(AuditEvent.__table__)
+_COLUMNS = ("at", "type", "username", "instance_id", "task_id", "process_id", "element_id")
+_INSERT = Prepared(insert(AuditEvent.__table__), keys=(*_COLUMNS, "details"))
 
 
 def write_pending(session: Session) -> None:
     """Insert the events recorded on this session since its last write, in their order."""
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.connection().execute(_INSERT, pending)
+        _INSERT.run_many(session, pending)
 
 
 @event.listens_for(Session, "before_commit")

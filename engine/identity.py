@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import SystemClock
 from engine.db.models import Role, School, User, UserRole, UserSchool
+from engine.db.prepared import Prepared
 from engine.errors import EngineError, NotFoundError
 from engine.records import RoleRecord, SchoolRecord, UserRecord
 
@@ -56,9 +57,9 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-# Built once (plain columns, run on the session's connection): every engine call starts
-# with this query, and building and keying the statement cost more than running it.
-_ACTOR_QUERY = (
+# Every engine call starts with this query: it goes straight to the driver
+# (engine/db/prepared.py).
+_ACTOR_QUERY = Prepared(
     select(User.active, UserRole.role_key, Role.school_scoped, UserSchool.school_id)
     .outerjoin(UserRole, UserRole.user_id == User.id)
     .outerjoin(Role, Role.key == UserRole.role_key)
@@ -72,16 +73,16 @@ def load_actor(session: Session, username: str) -> Actor:
 
     One query (every engine call starts with this): the user joined to roles and schools.
     """
-    rows = session.connection().execute(_ACTOR_QUERY, {"username": username}).all()
+    rows = _ACTOR_QUERY.rows(session, {"username": username})
     if not rows:
         raise NotFoundError(f"no user named '{username}'")
-    if not rows[0].active:
+    if not rows[0][0]:
         raise NotFoundError(f"user '{username}' is deactivated")
     return Actor(
         username=username,
-        roles=frozenset(r.role_key for r in rows if r.role_key),
-        schools=frozenset(r.school_id for r in rows if r.school_id),
-        scoped_roles=frozenset(r.role_key for r in rows if r.role_key and r.school_scoped),
+        roles=frozenset(role for _, role, _, _ in rows if role),
+        schools=frozenset(school for _, _, _, school in rows if school),
+        scoped_roles=frozenset(role for _, role, scoped, _ in rows if role and scoped),
     )
 
 

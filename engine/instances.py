@@ -17,6 +17,7 @@ from engine.bpmn.runner import RunFailure, WorkflowRun
 from engine.clock import as_utc
 from engine.context import Context
 from engine.db.models import Instance, ProcessVersion, School, Task, TaskCandidate
+from engine.db.prepared import Prepared
 from engine.db.row_writes import write_changes
 from engine.deployment import latest_version, latest_versions, process_xml, start_form_fields
 from engine.errors import (
@@ -337,10 +338,8 @@ def _insert_tasks(ctx: Context, rows: list[dict], now) -> None:
         for row in rows
         for user in sorted({*row["candidate_users"], row["assignee"]} - {None})
     ]
-    connection = ctx.session.connection()
-    connection.execute(_INSERT_TASKS, rows)
-    if candidates:
-        connection.execute(_INSERT_CANDIDATES, candidates)
+    _INSERT_TASKS.run_many(ctx.session, rows)
+    _INSERT_CANDIDATES.run_many(ctx.session, candidates)
     for row in rows:
         if row["assignee"]:
             notify_task(ctx.session, Task(**row), "assigned", now, once_per_task=True)
@@ -371,17 +370,19 @@ def _ready_rows(ctx: Context, instance: Instance, run, ready_ids, completed_task
 def release_candidates(session, task_ids) -> None:
     """Drop the candidate rows of tasks that are no longer ready: the inbox starts from
     that table, so it holds only what may still be claimed."""
-    if task_ids:
-        # A plain table DELETE on the session's connection (no ORM bookkeeping, no flush
-        # first): no candidate objects are loaded, and nothing pending changes these rows.
-        session.connection().execute(_RELEASE_CANDIDATES, {"task_ids": list(task_ids)})
+    # A plain table DELETE per task, straight to the driver (no ORM bookkeeping, no flush
+    # first): no candidate objects are loaded, and nothing pending changes these rows.
+    _RELEASE_CANDIDATES.run_many(session, [{"task_id": task_id} for task_id in task_ids])
 
 
 _candidates = TaskCandidate.__table__
-_INSERT_TASKS = insert(Task.__table__)
-_INSERT_CANDIDATES = insert(_candidates)
-_RELEASE_CANDIDATES = delete(_candidates).where(
-    _candidates.c.task_id.in_(bindparam("task_ids", expanding=True))
+_TASK_COLUMNS = tuple(column.key for column in Task.__table__.columns)
+_INSERT_TASKS = Prepared(insert(Task.__table__), keys=_TASK_COLUMNS)
+_INSERT_CANDIDATES = Prepared(
+    insert(_candidates), keys=("task_id", "role_key", "username", "school_id")
+)
+_RELEASE_CANDIDATES = Prepared(
+    delete(_candidates).where(_candidates.c.task_id == bindparam("task_id"))
 )
 
 

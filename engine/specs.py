@@ -11,6 +11,7 @@ from engine.assignment import role_lookup
 from engine.bpmn import serializer
 from engine.db.models import ProcessVersion
 from engine.errors import NotFoundError
+from engine.forms import FormField, fields_from_form
 from engine.identity import role_keys
 
 
@@ -59,6 +60,7 @@ class VersionSpec:
         self.version = version
         self.spec_json = spec_json
         self._elements: dict | None = None
+        self._forms: dict[str, tuple] = {}
         self._shared: tuple | None = None
         self._shareable: bool | None = None
 
@@ -87,3 +89,19 @@ class VersionSpec:
                         elements[task_spec.bpmn_id] = task_spec
             self._elements = elements
         return self._elements.get(element_id)
+
+    def form(self, element_id: str) -> tuple[tuple[FormField, ...], str | None]:
+        """A user task's form fields and documentation, converted once per version."""
+        found = self._forms.get(element_id)
+        if found is None:
+            element = self.element(element_id)
+            found = (
+                ((), None)
+                if element is None
+                else (
+                    fields_from_form(getattr(element, "form", None)),
+                    getattr(element, "documentation", None),
+                )
+            )
+            self._forms[element_id] = found
+        return found

@@ -13,16 +13,17 @@ from engine.assignment import can_work
 from engine.bpmn.runner import RunFailure
 from engine.clock import as_utc
 from engine.db.models import Instance, Task
-from engine.db.row_writes import write_changes
+from engine.db.prepared import Prepared
+from engine.db.row_writes import read_plain_rows, select_plain, write_changes
 from engine.errors import (
     ConflictError,
     InvalidStateError,
     NotFoundError,
     PermissionDeniedError,
 )
-from engine.forms import fields_from_form, validate_submission
+from engine.forms import validate_submission
 from engine.identity import Actor
-from engine.instances import json_safe, load_run, persist_run, release_candidates
+from engine.instances import load_run, persist_run, release_candidates
 from engine.records import TaskRecord
 
 REASSIGNERS = ("hr", "admin")
@@ -71,7 +72,10 @@ def _may_work(actor: Actor, row: Task) -> bool:
 
 def visible_row(session, actor: Actor, task_id: str) -> Task:
     """The task if this user may see it: a task of another school is 'not found'."""
-    row = _row(session, task_id)
+    return _visible(actor, _row(session, task_id), task_id)
+
+
+def _visible(actor: Actor, row, task_id: str):
     if _may_work(actor, row) or row.completed_by == actor.username:
         return row
     if actor.has_any_role(*REASSIGNERS):  # agency-wide: they keep every queue moving
@@ -159,11 +163,7 @@ def reassign(ctx, actor: Actor, task_id: str, target: Actor) -> Task:
 
 def form_fields(ctx, row: Task):
     instance = ctx.session.get(Instance, row.instance_id)
-    spec = ctx.specs.get(ctx.session, instance.process_version_id)
-    element = spec.element(row.element_id)
-    if element is None:
-        return (), None
-    return fields_from_form(getattr(element, "form", None)), getattr(element, "documentation", None)
+    return ctx.specs.get(ctx.session, instance.process_version_id).form(row.element_id)
 
 
 def open_tasks_of(session, instance_id: int) -> list[TaskRecord]:
@@ -188,19 +188,26 @@ def _task_data(ctx, row: Task) -> dict:
     return ctx.session.get(Instance, row.instance_id).data or {}
 
 
-_TASK_WITH_INSTANCE = (
-    select(Task, Instance)
-    .join(Instance, Instance.id == Task.instance_id)
-    .where(Task.id == bindparam("task_id"))
+_tasks, _instances = Task.__table__, Instance.__table__
+# The task and its instance as plain rows, straight from the driver: a step's two ORM
+# objects cost more to load than the step's SQL (engine/db/row_writes.py).
+_TASK_WITH_INSTANCE = Prepared(
+    select_plain(_tasks, _instances)
+    .join(_instances, _instances.c.id == _tasks.c.instance_id)
+    .where(_tasks.c.id == bindparam("task_id"))
 )
 
 
-def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
+def complete(ctx, actor: Actor, task_id: str, values: dict):
     """Validate, then run the task and what follows, all in the caller's transaction."""
     ctx.acting_user = actor.username
-    # The task and its instance in one query (held here, so the identity map keeps them).
-    found = ctx.session.execute(_TASK_WITH_INSTANCE, {"task_id": str(task_id)}).first()
-    row = visible_row(ctx.session, actor, task_id)
+    found = read_plain_rows(
+        ctx.session, (_tasks, _instances), _TASK_WITH_INSTANCE, {"task_id": str(task_id)}
+    )
+    if found is None:
+        raise NotFoundError(f"no task {task_id}")
+    row, instance = found
+    _visible(actor, row, task_id)
     _ready(row)
     if not _may_work(actor, row):
         raise PermissionDeniedError(f"{actor.username} may not work task {task_id}")
@@ -208,12 +215,11 @@ def complete(ctx, actor: Actor, task_id: str, values: dict) -> Task:
         raise PermissionDeniedError(f"task {task_id} is claimed by {row.assignee}")
     if not isinstance(values, dict):
         raise InvalidStateError("form data must be a JSON object")
-    instance = found.Instance
     if instance.state != "running":
         raise InvalidStateError(f"instance {instance.id} is {instance.state}")
-    fields, _ = form_fields(ctx, row)
-    before = json_safe(instance.data or {})
-    seen = _task_data(ctx, row)
+    fields, _ = ctx.specs.get(ctx.session, instance.process_version_id).form(row.element_id)
+    before = instance.data or {}  # read for this step only: nothing else holds it
+    seen = row.data if row.data is not None else before
     cleaned = validate_submission(fields, values, current=seen)
     for field in fields:  # an optional field left out is recorded as empty, not missing
         if not field.readonly and field.id not in cleaned and field.id not in seen:

@@ -3,21 +3,75 @@
 A flush of two changed objects (the instance and the completed task) cost more than
 every SQL statement of the step together. `write_changes` sends the same UPDATE, with
 the same optimistic lock on `row_version`, and tells the session the row is clean.
+
+Loading the two as ORM objects cost as much again, so a completion reads them as
+`PlainRow`s: the columns as attributes and the values as read, nothing else.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, inspect, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
+from engine.db.prepared import Prepared
 from engine.errors import ConflictError
 
 _statements: dict = {}
 
 
+class PlainRow:
+    """A row read straight from the driver: its columns as attributes. `write_changes`
+    writes the columns assigned a different value since it was read or last written."""
+
+    def __init__(self, table, values: dict):
+        self.__dict__.update(values)
+        self._table = table
+        self._written = values
+
+    def __repr__(self) -> str:
+        return f"<{self._table.name} {self._written.get('id')}>"
+
+    def changed_values(self) -> dict:
+        return {
+            key: self.__dict__[key]
+            for key, value in self._written.items()
+            if key != "row_version" and self.__dict__[key] != value
+        }
+
+    def _mark_written(self, row_version: int) -> None:
+        self.row_version = row_version
+        self._written = {key: self.__dict__[key] for key in self._written}
+
+
+def read_plain_rows(session, tables, statement: Prepared, params: dict) -> tuple | None:
+    """The first result row of `statement` (which selects every column of each of
+    `tables`, in order) as one PlainRow per table; None if there is none."""
+    found = statement.rows(session, params)
+    if not found:
+        return None
+    values, start, rows = found[0], 0, []
+    for table in tables:
+        keys = [column.key for column in table.columns]
+        own = values[start : start + len(keys)]
+        rows.append(PlainRow(table, dict(zip(keys, own, strict=True))))
+        start += len(keys)
+    return tuple(rows)
+
+
+def select_plain(*tables):
+    """SELECT every column of each table, in the order `read_plain_rows` expects."""
+    return select(*(column for table in tables for column in table.columns))
+
+
 def write_changes(session, row) -> None:
     """UPDATE the columns of `row` changed since it was loaded or last written, checking
     and bumping its `row_version`; a row someone else changed meanwhile is a conflict."""
+    if isinstance(row, PlainRow):
+        values = row.changed_values()
+        if values:
+            _update(session, row._table, row.id, row.row_version, values)
+            row._mark_written(row.row_version + 1)
+        return
     state = inspect(row)
     if not state.committed_state or state.pending or state.transient:
         return
@@ -35,11 +89,7 @@ def write_changes(session, row) -> None:
             set_committed_value(row, key, state.dict[key])
         return
     old_version = state.committed_state.get("row_version", state.dict["row_version"])
-    params = {f"new_{key}": value for key, value in values.items()}
-    params.update(row_id=state.identity[0], old_version=old_version, new_version=old_version + 1)
-    result = session.connection().execute(_statement(table, tuple(sorted(values))), params)
-    if result.rowcount != 1:
-        raise ConflictError("someone else changed this at the same time; reload and try again")
+    _update(session, table, state.identity[0], old_version, values)
     for key in columns:
         set_committed_value(row, key, state.dict[key])
     set_committed_value(row, "row_version", old_version + 1)
@@ -58,18 +108,26 @@ def _forget_modified(session, state) -> None:
         state._commit_all(state.dict, session.identity_map)
 
 
+def _update(session, table, row_id, old_version: int, values: dict) -> None:
+    params = {f"new_{key}": value for key, value in values.items()}
+    params.update(row_id=row_id, old_version=old_version, new_version=old_version + 1)
+    cursor = _statement(table, tuple(sorted(values))).run(session, params)
+    if cursor.rowcount != 1:
+        raise ConflictError("someone else changed this at the same time; reload and try again")
+
+
 def _statement(table, keys: tuple[str, ...]):
     """The UPDATE for this set of columns, built once."""
     statement = _statements.get((table.name, keys))
     if statement is None:
-        statement = (
+        statement = Prepared(
             update(table)
             .where(
                 table.c.id == bindparam("row_id"),
                 table.c.row_version == bindparam("old_version"),
             )
             .values(
-                {key: bindparam(f"new_{key}") for key in keys}
+                {key: bindparam(f"new_{key}", type_=table.c[key].type) for key in keys}
                 | {"row_version": bindparam("new_version")}
             )
         )
