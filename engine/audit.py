@@ -6,11 +6,10 @@ objects in task data (SpiffWorkflow 3.2.0 copies data shallowly) cannot rewrite 
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.json_copy import json_copy
 from engine.clock import as_utc
 from engine.db.models import AuditEvent
 from engine.db.prepared import Prepared
@@ -59,7 +58,7 @@ def record(
             "task_id": task_id,
             "process_id": process_id,
             "element_id": element_id,
-            "details": json.loads(json.dumps(details or {}, default=str)),
+            "details": json_copy(details or {}, default=str),
         }
     )
 

@@ -7,12 +7,11 @@ transaction, and a stale row version becomes a ConflictError when the caller com
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import bindparam, delete, insert, or_, select, union, update
 
 from engine import audit
 from engine.assignment import can_work, find_candidates
+from engine.bpmn.json_copy import json_copy
 from engine.bpmn.runner import RunFailure, WorkflowRun
 from engine.clock import as_utc
 from engine.context import Context
@@ -41,7 +40,7 @@ DEFAULT_STARTERS = ("hr", "admin")
 
 def json_safe(data: dict) -> dict:
     """A deep, JSON-only copy: what the database stores and what history keeps."""
-    return json.loads(json.dumps(data, default=str))
+    return json_copy(data, default=str)
 
 
 def _subject(data: dict) -> str | None:

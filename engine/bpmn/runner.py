@@ -6,7 +6,6 @@ records and a `RunFailure` instead of library exceptions.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer
+from engine.bpmn.json_copy import json_copy
 from engine.bpmn.parser import EXTENSION_PREFIX
 from engine.bpmn.timers import CycleTimerEventDefinition, TimerBase, add_iso_duration
 from engine.bpmn.workflow import BpmnWorkflow, completed_frontier
@@ -169,7 +169,7 @@ class WorkflowRun:
         `specs` are the version's shared spec objects, if it has them."""
         spec, subprocess_specs = specs or serializer.specs_from_json(spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
-        workflow.task_tree.set_data(**json.loads(json.dumps(data)))
+        workflow.task_tree.set_data(**json_copy(data))
         return cls(workflow, script_engine, new=True)
 
     @classmethod
@@ -212,7 +212,7 @@ class WorkflowRun:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise LookupError(task_id)
         self._forget_data()
-        task.set_data(**json.loads(json.dumps(values)))
+        task.set_data(**json_copy(values))
         try:
             task.run()
         except (SpiffWorkflowException, ScriptError) as error:
@@ -306,7 +306,7 @@ class WorkflowRun:
         """`data()` as plain JSON values, what the instance row and the audit store (a
         deep copy, made once per change)."""
         if self._plain_data is None:
-            self._plain_data = json.loads(json.dumps(self.data(), default=str))
+            self._plain_data = json_copy(self.data(), default=str)
         return self._plain_data
 
     def _forget_data(self) -> None:

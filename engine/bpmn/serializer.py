@@ -13,12 +13,16 @@ import uuid
 from copy import deepcopy
 from dataclasses import dataclass
 from itertools import islice
+from json.encoder import encode_basestring_ascii
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.json_copy import NotPlain, plain_copy
 from engine.bpmn.parser import CamundaMultiInstance as CAMUNDA_MULTI_INSTANCE
 from engine.bpmn.timers import serializer_replacements
 from engine.bpmn.workflow import BpmnWorkflow
@@ -181,6 +185,7 @@ def _workflow_to_json(
     _registry._encoder_mode = True
     task_typename = _registry.typenames[workflow.task_tree.__class__]
     task_to_dict = _registry.convert_to_dict[task_typename]
+    plain_tasks = task_typename in _PLAIN_TASK_TYPENAMES
     texts: list[str] = []
 
     def task_json(task) -> str:
@@ -194,7 +199,9 @@ def _workflow_to_json(
             and cached[3] == task._children
         ):
             return cached[4]
-        text = f'"{task.id}": ' + json.dumps(task_to_dict(task), cls=_serializer._encoder_cls)
+        text = _plain_task_json(task, task_typename) if plain_tasks else None
+        if text is None:
+            text = f'"{task.id}": ' + _encode(task_to_dict(task))
         if fragments is not None and task.state in _FINISHED:
             fragments[task] = (
                 task.last_state_change,
@@ -209,17 +216,20 @@ def _workflow_to_json(
         texts.append(text)
         return f"\x00{_NONCE}:{len(texts) - 1}\x00"
 
-    # Sub-process tasks go through the registry, each as a placeholder.
-    _registry.convert_to_dict[task_typename] = lambda task: placeholder(
-        task_json(task).split(": ", 1)[1]
-    )
+    plain = not workflow.subprocesses and _is_empty(workflow.bpmn_events, list)
+    if not plain:  # sub-process tasks go through the registry, each as a placeholder
+        _registry.convert_to_dict[task_typename] = lambda task: placeholder(
+            task_json(task).split(": ", 1)[1]
+        )
     try:
         typename = _registry.typenames[workflow.__class__]
-        # The registry wraps each converter's to_dict: partial(_obj_to_dict, typename, to_dict)
-        converter = _registry.convert_to_dict[typename].args[1].__self__
         remaining = islice(workflow.tasks.values(), first, None)
         split_off = [task_json(task) for task in islice(remaining, split)]
-        tasks = ", ".join(task_json(task) for task in remaining)
+        tasks = "{" + ", ".join(task_json(task) for task in remaining) + "}"
+        if plain:
+            return _plain_workflow_json(workflow, typename, tasks), split_off
+        # The registry wraps each converter's to_dict: partial(_obj_to_dict, typename, to_dict)
+        converter = _registry.convert_to_dict[typename].args[1].__self__
         # What BpmnWorkflowConverter.to_dict writes (WorkflowConverter's part first), in its
         # order, less the spec: stored once per version, and expensive to convert each save.
         dct = {
@@ -228,18 +238,103 @@ def _workflow_to_json(
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": placeholder("{" + tasks + "}"),
+            "tasks": placeholder(tasks),
             "root": str(workflow.task_tree.id),
             "subprocesses": converter.mapping_to_dict(workflow.subprocesses),
             "bpmn_events": _registry.convert(workflow.bpmn_events),
             "typename": typename,
             _serializer.VERSION_KEY: _serializer.VERSION,
         }
-        skeleton = json.dumps(dct, cls=_serializer._encoder_cls)
+        skeleton = _encode(dct)
     finally:
         _registry.convert_to_dict[task_typename] = task_to_dict
         _registry._encoder_mode = False
     return _PLACEHOLDER.sub(lambda match: texts[int(match.group(1))], skeleton), split_off
+
+
+# One encoder for every save: `json.dumps(value, cls=...)` builds one per call, and that is
+# a good part of the cost of a small value. Its output is the same.
+_encode = _serializer._encoder_cls().encode
+_EMPTY_DELTA = '{"updates": {}, "deletions": []}'
+# Tasks whose converter is the library's own, whose output `_plain_task_json` writes itself.
+# (The registry wraps each converter's to_dict: partial(_obj_to_dict, typename, to_dict).)
+_PLAIN_TASK_TYPENAMES = frozenset(
+    typename
+    for typename, to_dict in _registry.convert_to_dict.items()
+    if type(getattr(to_dict.args[1], "__self__", None)) is TaskConverter
+)
+
+
+def _is_empty(value, kind) -> bool:
+    return type(value) is kind and not value
+
+
+def _json_of(value) -> str:
+    """What the encoder writes for `value`, without calling it for the common cases."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if _is_empty(value, dict):
+        return "{}"
+    return _encode(value)
+
+
+def _plain_task_json(task, typename: str) -> str | None:
+    """What `f'"{id}": ' + json.dumps(TaskConverter.to_dict(task))` writes, byte for byte,
+    written directly (the dict, its UUID strings and a new encoder cost twice as much);
+    None when a field is not of the type this relies on."""
+    changed, state, triggered = task.last_state_change, task.state, task.triggered
+    internal, name = task.internal_data, task.task_spec.name
+    if not (
+        type(changed) is float
+        and changed - changed == 0  # finite: the encoder writes NaN and Infinity its way
+        and type(state) is int
+        and type(triggered) is bool
+        and type(internal) is dict
+        and type(name) is str
+    ):
+        return None
+    task_id, parent = str(task.id), task.parent
+    if parent is None:
+        parent_text, data, delta = "null", _json_of(task.data), "{}"
+    else:
+        parent_text, data = f'"{task._parent}"', "{}"
+        updates = DeepMerge.get_updated_keys(parent.data, task.data)
+        deletions = DeepMerge.get_deleted_keys(parent.data, task.data)
+        delta = (
+            _encode({"updates": updates, "deletions": deletions})
+            if updates or deletions
+            else _EMPTY_DELTA
+        )
+    children = ", ".join([f'"{child}"' for child in task._children])
+    return (
+        f'"{task_id}": {{"id": "{task_id}", "parent": {parent_text}, '
+        f'"children": [{children}], '
+        f'"last_state_change": {changed!r}, "state": {state}, '
+        f'"task_spec": {encode_basestring_ascii(name)}, "triggered": {_json_of(triggered)}, '
+        f'"internal_data": {_json_of(_registry.clean(internal))}, "data": {data}, '
+        f'"delta": {delta}, "typename": {encode_basestring_ascii(typename)}}}'
+    )
+
+
+def _plain_workflow_json(workflow, typename: str, tasks: str) -> str:
+    """The workflow part of `_workflow_to_json` for a workflow with no sub-process and no
+    pending event, written directly: the same bytes as encoding its dict."""
+    last = workflow.last_task
+    last_text = "null" if last is None else f'"{last.id}"'
+    return (
+        f'{{"data": {_json_of(_registry.clean(workflow.data))}, '
+        f'"correlations": {_json_of(workflow.correlations)}, '
+        f'"last_task": {last_text}, '
+        f'"success": {_json_of(workflow.success)}, '
+        f'"completed": {_json_of(workflow.completed)}, "tasks": {tasks}, '
+        f'"root": "{workflow.task_tree.id}", "subprocesses": {{}}, "bpmn_events": [], '
+        f'"typename": {encode_basestring_ascii(typename)}, '
+        f"{encode_basestring_ascii(_serializer.VERSION_KEY)}: {_json_of(_serializer.VERSION)}}}"
+    )
 
 
 def workflow_from_json(state: str, spec_json: str, specs=None, chunks=()):
@@ -285,6 +380,15 @@ def _workflow_from_dict(dct: dict, spec, subprocess_specs):
     return workflow
 
 
+def _settled(value, clean: bool = False):
+    """`value` (a task's or workflow's dict) as saving and loading it would give it back;
+    `clean`: less its callables and modules at the top, as the registry drops them."""
+    try:
+        return plain_copy(value)
+    except NotPlain:
+        return _round_trip(_registry.clean(value) if clean else value)
+
+
 def _round_trip(value):
     """`value` as saving and loading it would give it back (tuples and sets become lists,
     datetimes stay datetimes, nothing is shared with the original)."""
@@ -313,7 +417,7 @@ def settle(workflow, since: float) -> int | None:
             if task.last_state_change >= since:
                 if first_changed is None and top is workflow:
                     first_changed = index
-                task.data = _round_trip(task.data)
-                task.internal_data = _round_trip(_registry.clean(task.internal_data))
-        top.data = _round_trip(_registry.clean(top.data))
+                task.data = _settled(task.data)
+                task.internal_data = _settled(task.internal_data, clean=True)
+        top.data = _settled(top.data, clean=True)
     return first_changed
