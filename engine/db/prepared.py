@@ -65,7 +65,7 @@ class Prepared:
         ]
 
     def _cursor(self, session):
-        connection = session.connection()
+        connection = _connection(session)
         dialect = connection.dialect
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
@@ -92,6 +92,20 @@ class Prepared:
         return _Compiled(
             compiled.string, names, positional, tuple(binds), results, dialect.loaded_dbapi.Error
         )
+
+
+_CONNECTION = "sroflow_prepared_connection"
+
+
+def _connection(session):
+    """The session's connection in its current transaction (asking the session for it
+    each time cost as much as running the statement)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_CONNECTION)
+    if held is None or held[0] is not transaction or transaction is None:
+        connection = session.connection()
+        held = session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return held[1]
 
 
 def _execute(cursor, compiled: _Compiled, many: bool, params) -> None:
