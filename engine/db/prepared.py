@@ -25,6 +25,7 @@ class _Compiled:
     binds: tuple  # (name, processor) for parameters whose type converts values
     results: tuple  # a processor (or None) per result column; () if nothing converts
     error: type  # the driver's base exception class
+    fixed: dict  # values the statement itself carries (literals in Core become parameters)
 
 
 class Prepared:
@@ -89,8 +90,15 @@ class Prepared:
             )
             if not any(results):
                 results = ()
+        fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
         return _Compiled(
-            compiled.string, names, positional, tuple(binds), results, dialect.loaded_dbapi.Error
+            compiled.string,
+            names,
+            positional,
+            tuple(binds),
+            results,
+            dialect.loaded_dbapi.Error,
+            fixed,
         )
 
 
@@ -120,7 +128,7 @@ def _execute(cursor, compiled: _Compiled, many: bool, params) -> None:
 
 def _convert(compiled: _Compiled, params: dict):
     """The parameters as the driver takes them: converted by type, in its order."""
-    values = dict(params)
+    values = {**compiled.fixed, **params}
     for name, processor in compiled.binds:
         values[name] = processor(values[name])
     if compiled.positional:

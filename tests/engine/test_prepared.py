@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import as_utc
@@ -81,3 +81,15 @@ def test_a_plain_row_writes_what_changed_and_checks_its_version(people):
         write_changes(session, mine)  # it knows its own new row version
         session.commit()
     assert people.get_instance(instance_id).subject == "Jordan Example II"
+
+
+def test_values_written_into_the_statement_itself_are_sent_too(service):
+    service.add_school("lincoln_high", "Lincoln High School")
+    schools = School.__table__
+    rename = Prepared(
+        update(schools).where(schools.c.id == bindparam("id")).values(name="Lincoln High")
+    )
+    with service._sessions() as session:
+        assert rename.run(session, {"id": "lincoln_high"}).rowcount == 1
+        session.commit()
+    assert [s.name for s in service.list_schools()] == ["Lincoln High"]
