@@ -458,8 +458,11 @@ def instance_list_query(
     )
 
 
-def describe_instance(ctx: Context, instance: Instance, open_tasks) -> InstanceRecord:
-    version = ctx.session.get(ProcessVersion, instance.process_version_id)
+def describe_instance(ctx: Context, instance: Instance, open_tasks, history=None) -> InstanceRecord:
+    """The instance as callers see it; `history` None reads its audit history (a list page
+    passes () and saves a query per row)."""
+    # The version number from the spec cache: a list page asks for it once per row.
+    version = ctx.specs.get(ctx.session, instance.process_version_id)
     return InstanceRecord(
         id=instance.id,
         process_id=instance.process_id,
@@ -475,7 +478,9 @@ def describe_instance(ctx: Context, instance: Instance, open_tasks) -> InstanceR
         error_element_id=instance.error_element_id,
         business_key=instance.business_key,
         open_tasks=tuple(open_tasks),
-        history=tuple(audit.instance_history(ctx.session, instance.id)),
+        history=tuple(
+            audit.instance_history(ctx.session, instance.id) if history is None else history
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
@@ -308,8 +308,12 @@ class EngineService:
 
         def work(ctx: Context):
             query = _listed_instances(ctx, username, state, process_id, business_key)
-            rows = ctx.session.scalars(query.limit(limit).offset(offset))
-            return [self._describe(ctx, r, with_history=False) for r in rows]
+            rows = list(ctx.session.scalars(query.limit(limit).offset(offset)))
+            open_tasks = tasks.open_tasks_by_instance(ctx.session, [r.id for r in rows])
+            return [
+                instances.describe_instance(ctx, r, open_tasks.get(r.id, ()), history=())
+                for r in rows
+            ]
 
         return self._read(work)
 
@@ -339,11 +343,9 @@ class EngineService:
 
         return self._run(work)
 
-    def _describe(self, ctx: Context, instance, *, with_history: bool = True) -> InstanceRecord:
-        record = instances.describe_instance(
-            ctx, instance, tasks.open_tasks_of(ctx.session, instance.id)
-        )
-        return record if with_history else replace(record, history=())
+    def _describe(self, ctx: Context, instance) -> InstanceRecord:
+        open_tasks = tasks.open_tasks_by_instance(ctx.session, [instance.id])
+        return instances.describe_instance(ctx, instance, open_tasks.get(instance.id, ()))
 
     # -- timers and notifications ----------------------------------------------------------
 

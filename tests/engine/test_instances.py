@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from engine import FormValidationError, InvalidStateError, NotFoundError, PermissionDeniedError
 
@@ -130,6 +131,29 @@ def test_a_school_list_pages_through_its_own_instances_however_many_others_exist
     assert review.count_instances(username="rosa", state="completed") == 0
     assert review.count_instances() == 9
     assert len(review.list_instances(username="hana", limit=5, offset=5)) == 4
+
+
+def test_a_list_page_shows_each_instances_open_tasks_in_a_fixed_number_of_queries(review):
+    started = [
+        review.start_instance("candidate_review", username="hana", data={"school_id": school})
+        for school in ("lincoln_high", "roosevelt_middle", "lincoln_high")
+    ]
+    record(review, GOOD_CANDIDATE)  # this one moved on to its interview
+    statements = []
+
+    def count(_connection, _cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(review.db_engine, "before_cursor_execute", count)
+    listed = review.list_instances()
+    event.remove(review.db_engine, "before_cursor_execute", count)
+    assert [[t.element_id for t in i.open_tasks] for i in listed] == [["interview"]] + [
+        ["record_candidate"]
+    ] * 3
+    assert {t.instance_id for i in listed for t in i.open_tasks} == {i.id for i in listed}
+    assert [i.id for i in listed[1:]] == [i.id for i in reversed(started)]
+    assert all(i.history == () for i in listed)
+    assert len(statements) == 2  # the page and its open tasks, not a query per row
 
 
 def test_instance_diagram_marks_completed_and_waiting_elements(review):
