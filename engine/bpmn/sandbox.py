@@ -12,7 +12,8 @@ Bounded, per evaluate/execute call and in any thread (no signals, no sys.settrac
 - values built by `* ** << + %`, f-strings, str()/repr(), range, sum, pow and the growing
   str/bytes/list/int methods: at most MAX_VALUE_SIZE items or characters each (ints
   MAX_INT_BITS), MAX_RUN_ALLOCATION in all;
-- objects created: growth of sys.getallocatedblocks() (process-wide, so a heuristic);
+- objects created: growth of sys.getallocatedblocks() from the first loop iteration or call
+  on (process-wide, so a heuristic);
 - task data leaving a script: MAX_DATA_SIZE, and only types the serializer can store.
 Not bounded: one C-level call cannot be interrupted, so structures that share sub-objects can
 still cost a lot inside one call reached another way (hashing a tuple holding many references to
@@ -100,7 +101,10 @@ class _Run:
     def __init__(self, time_limit: float):
         self.time_limit = time_limit
         self.deadline = time.monotonic() + time_limit
-        self.blocks = sys.getallocatedblocks()
+        # Taken at the first loop iteration or call: sys.getallocatedblocks() walks every
+        # arena of the process, so it costs more the more the process holds (tens of us
+        # with its workflows kept in memory), and most conditions never loop or call.
+        self.blocks: int | None = None
         self.allocated = 0
         self.ticks = 0
 
@@ -114,7 +118,9 @@ def _tick() -> None:
     if time.monotonic() > run.deadline:
         raise _LimitError(f"exceeded the time limit of {run.time_limit:g} s")
     run.ticks += 1
-    if run.ticks % 32 == 0 and sys.getallocatedblocks() - run.blocks > MAX_NEW_BLOCKS:
+    if run.blocks is None:
+        run.blocks = sys.getallocatedblocks()
+    elif run.ticks % 32 == 0 and sys.getallocatedblocks() - run.blocks > MAX_NEW_BLOCKS:
         raise _LimitError("the script created too many objects")
 
 
