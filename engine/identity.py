@@ -263,3 +263,20 @@ def get_user(session: Session, username: str) -> UserRecord:
 
 def list_users(session: Session) -> list[UserRecord]:
     return [to_record(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def list_actors(session: Session) -> list[tuple[UserRecord, Actor]]:
+    """Every user with the Actor that decides their rights (what `load_actor` gives)."""
+    scoped = {role.key for role in session.scalars(select(Role)) if role.school_scoped}
+    return [
+        (
+            record,
+            Actor(
+                username=record.username,
+                roles=frozenset(record.roles),
+                schools=frozenset(record.schools),
+                scoped_roles=frozenset(scoped.intersection(record.roles)),
+            ),
+        )
+        for record in list_users(session)
+    ]

@@ -465,6 +465,11 @@ class EngineService:
 
         return self._read(work)
 
+    def users_who_may_work(self, task_id: str) -> list[UserRecord]:
+        """Active users who may work the task: its candidates by role (in its school, for a
+        school-scoped role), by name, or its assignee. Whom a task can be reassigned to."""
+        return self._read(lambda ctx: tasks.users_who_may_work(ctx.session, task_id))
+
     def claim_task(self, task_id: str, *, username: str) -> TaskRecord:
         return self._task_op(task_id, username, tasks.claim)
 

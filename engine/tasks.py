@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from engine import audit
+from engine import audit, identity
 from engine.assignment import can_work
 from engine.bpmn.runner import RunFailure
 from engine.clock import as_utc
@@ -24,7 +24,7 @@ from engine.errors import (
 from engine.forms import validate_submission
 from engine.identity import Actor
 from engine.instances import load_run, persist_run, release_candidates
-from engine.records import TaskRecord
+from engine.records import TaskRecord, UserRecord
 
 REASSIGNERS = ("hr", "admin")
 
@@ -81,6 +81,17 @@ def _visible(actor: Actor, row, task_id: str):
     if actor.has_any_role(*REASSIGNERS):  # agency-wide: they keep every queue moving
         return row
     raise NotFoundError(f"no task {task_id}")
+
+
+def users_who_may_work(session, task_id: str) -> list[UserRecord]:
+    """The active users the engine would let work the task, by username (the candidates a
+    task page offers to reassign to; the engine still decides on each action)."""
+    row = _row(session, task_id)
+    return [
+        user
+        for user, actor in identity.list_actors(session)
+        if user.active and _may_work(actor, row)
+    ]
 
 
 def _ready(row: Task) -> None:

@@ -13,7 +13,7 @@ typed values kept (HTTP 422). A task of a school the user does not work for is 4
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine import FormValidationError, NotFoundError, TaskRecord, UserRecord
 from webui import current
@@ -26,35 +26,16 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 REASSIGNERS = ("hr", "admin")
 
 
-def may_work(user: UserRecord, task: TaskRecord, scoped_roles: set[str]) -> bool:
-    """Whether `user` is a candidate for the task (a role, in the task's school if that
-    role is school-scoped, or named). Only to decide what to offer: the engine decides."""
-    if user.username in (task.assignee, *task.candidate_users):
-        return True
-    return any(
-        role not in scoped_roles or task.school_id is None or task.school_id in user.schools
-        for role in set(user.roles).intersection(task.candidate_roles)
-    )
-
-
-def _scoped_roles() -> set[str]:
-    return {role.key for role in current.service().list_roles() if role.school_scoped}
-
-
-def reassign_choices(task: TaskRecord, scoped: set[str]) -> list[UserRecord]:
-    """Active users who may work the task, to pick from when reassigning."""
+def reassign_choices(task: TaskRecord, workers: list[UserRecord]) -> list[UserRecord]:
+    """Who else may work the task, to pick from when reassigning."""
     if task.state != "ready" or not current.has_role(*REASSIGNERS):
         return []
-    return [
-        user
-        for user in current.service().list_users()
-        if user.active and user.username != task.assignee and may_work(user, task, scoped)
-    ]
+    return [user for user in workers if user.username != task.assignee]
 
 
 def _page(task: TaskRecord, values: dict, errors: dict, status: int = 200):
-    scoped = _scoped_roles()
-    candidate = may_work(current_user.record, task, scoped)
+    workers = current.service().users_who_may_work(task.id)
+    candidate = current.username() in {user.username for user in workers}
     page = render_template(
         "tasks/detail.html",
         task=task,
@@ -65,7 +46,7 @@ def _page(task: TaskRecord, values: dict, errors: dict, status: int = 200):
         may_edit=candidate
         and task.state == "ready"
         and task.assignee in (None, current.username()),
-        reassign_users=reassign_choices(task, scoped),
+        reassign_users=reassign_choices(task, workers),
         role_names=current.role_names(),
         process_name=current.process_names().get(task.process_id, task.process_id),
         school_names=current.school_names(),

@@ -154,3 +154,14 @@ def test_optional_fields_left_out_are_recorded_as_empty(review):
     data = review.get_instance(instance.id).data
     assert data["basic_course_date"] is None
     assert "case_reference" not in data  # read-only: never written by a submission
+
+
+def test_those_who_may_work_a_school_task_are_its_school_and_named_people(review):
+    task = interview_task(review)  # the school administrator's interview at Lincoln High
+    review.add_user("lena", roles=["school_admin"], schools=["lincoln_high"])
+    review.update_user("lena", active=False)
+    assert [u.username for u in review.users_who_may_work(task.id)] == ["lina"]
+    review.reassign_task(task.id, username="hana", to_username="lina")
+    assert [u.username for u in review.users_who_may_work(task.id)] == ["lina"]
+    with pytest.raises(NotFoundError):
+        review.users_who_may_work("no-such-task")
