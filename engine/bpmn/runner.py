@@ -137,7 +137,6 @@ class WorkflowRun:
         # Tasks whose state changed at or after this time (time.time(), as SpiffWorkflow
         # stamps them) are the ones this step touched: only they need settling and a depth.
         self._since = 0.0 if new else time.time()
-        self._depths: dict = {}
         self._data: dict | None = None
         self._plain_data: dict | None = None
         # What the last persisted step wrote to the timer and task tables (None: not
@@ -335,30 +334,18 @@ class WorkflowRun:
         Only tasks this step touched can have grown deeper; each one's depth comes from its
         parent's, remembered, so a step costs what it added, not the whole history.
         """
-        depths = self._depths
+        depths = self.workflow.depths
         for top in [self.workflow, *self.workflow.subprocesses.values()]:
             for task in self.workflow.live_tasks() if top is self.workflow else top.tasks.values():
                 if task.last_state_change < self._since or task.id in depths:
                     continue
-                depth = self._depth(task)
+                depth = self.workflow.depth(task)
                 if depth >= SAFE_TREE_DEPTH:
                     raise RunFailure(
                         f"this instance repeated a loop too often ({depth} steps in one path);"
                         " model repeating cycles as new instances or call activities",
                         task.task_spec.bpmn_id,
                     )
-
-    def _depth(self, task) -> int:
-        """Steps from the root of the task's own (sub-)workflow tree, memoized by task id."""
-        depths, path = self._depths, []
-        while task is not None and task.id not in depths:
-            path.append(task)
-            task = task.parent
-        depth = -1 if task is None else depths[task.id]
-        for ancestor in reversed(path):
-            depth += 1
-            depths[ancestor.id] = depth
-        return depth
 
     def waiting_timers(self) -> list[TimerInfo]:
         found = []

@@ -125,13 +125,16 @@ def save_state(workflow, fragments: dict, since: float, first_changed: int | Non
     The frozen tasks are a prefix of the top-level task dict (its order is creation order,
     so a prefix task's ancestors are in the prefix too and all finished): tasks finished
     before this step (`since`) join it in batches of FREEZE_BATCH. `first_changed` is the
-    index of the first top-level task this step changed (from `settle`); if that falls in
-    the prefix, or the prefix lost a task, the prefix is void and the row holds all again.
+    index of the first top-level task this step changed (from `settle`). If the workflow
+    was unfrozen since the last save (to change a finished task: `BpmnWorkflow.unfreeze`,
+    which a reset calls), or the prefix lost a task, the prefix is void and the row holds
+    all again.
     """
     with _encoder_lock:
         frozen = workflow.frozen_tasks
-        if frozen and not _prefix_intact(workflow, frozen, first_changed):
+        if workflow.thawed or (frozen and not _prefix_intact(workflow, frozen, first_changed)):
             workflow.unfreeze()
+            workflow.thawed = False
             row, _ = _workflow_to_json(workflow, fragments, 0)
             return SavedState(row=row, frozen_tasks=0, rewritten=True)
         ready_to_freeze = _finished_run(workflow, frozen, since)
@@ -413,7 +416,10 @@ def settle(workflow, since: float) -> int | None:
     """
     first_changed = None
     for top in [workflow, *workflow.subprocesses.values()]:
-        for index, task in enumerate(top.tasks.values()):
+        # Frozen tasks do not change: whatever would change one unfreezes first (decision
+        # 0010), and walking them was most of a long history's save.
+        start = workflow.frozen_tasks if top is workflow else 0
+        for index, task in enumerate(islice(top.tasks.values(), start, None), start):
             if task.last_state_change >= since:
                 if first_changed is None and top is workflow:
                     first_changed = index

@@ -48,15 +48,24 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
 
     frozen_tasks = 0
     frozen_last = None  # the id of the last frozen task
+    thawed = False  # unfrozen since the last save: the stored chunks are void
 
     def freeze(self, count: int, last_id) -> None:
         self.frozen_tasks, self.frozen_last = count, last_id
 
     def unfreeze(self) -> None:
-        """A frozen task changed: nothing is frozen, and what was derived from it goes."""
+        """Before changing a finished task: nothing is frozen any more, what was derived from
+        the frozen tasks goes, and the next save writes every task into the row again."""
+        if self.frozen_tasks:
+            self.thawed = True
         self.frozen_tasks, self.frozen_last = 0, None
         self.__dict__.pop("_frozen_leaves", None)
         self.__dict__.pop("_finished_keys", None)
+
+    def reset_from_task_id(self, task_id, data=None):
+        """Resetting may make a finished task run again (send work back): unfreeze first."""
+        self.unfreeze()
+        return super().reset_from_task_id(task_id, data)
 
     def live_tasks(self):
         """The top-level tasks after the frozen ones: every unfinished task is here."""
@@ -99,12 +108,27 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         if unfinished is None:
             self.completed = True
             return True
-        depth, node = 0, unfinished
-        while node is not None and depth <= MAX_FAST_DEPTH:
-            node, depth = node.parent, depth + 1
-        if node is None:
+        if self.depth(unfinished) <= MAX_FAST_DEPTH:
             return False
         return super().is_completed()
+
+    @property
+    def depths(self) -> dict:
+        """Known depths by task id (a task's parent never changes, nor does its depth)."""
+        return self.__dict__.setdefault("_depths", {})
+
+    def depth(self, task) -> int:
+        """Steps from the root of the task's own (sub-)workflow tree, remembered: a walk up
+        stops at the first ancestor met before, so asking costs what the tree grew."""
+        depths, path = self.depths, []
+        while task is not None and task.id not in depths:
+            path.append(task)
+            task = task.parent
+        depth = -1 if task is None else depths[task.id]
+        for ancestor in reversed(path):
+            depth += 1
+            depths[ancestor.id] = depth
+        return depth
 
     def update_waiting_tasks(self) -> None:
         """The library walks the whole tree after every completed task to update WAITING

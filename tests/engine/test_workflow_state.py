@@ -154,3 +154,35 @@ def test_freezing_changes_no_step_outcome(loops, monkeypatch):
     assert outcomes[frozen] == outcomes[plain]
     assert _stored(loops, frozen)[0].frozen_tasks > 0
     assert _stored(loops, plain)[0].frozen_tasks == 0
+
+
+def test_a_reset_of_a_frozen_task_whose_children_are_live_rewrites_the_row(loops):
+    """No frozen task leaves the dict here (the reset task's only child is still live):
+    the reset itself says the chunks are void."""
+    instance = loops.start_instance("check_in_loops", username="hana", data=START)
+    for cycle in range(16):
+        check_in(loops, instance.id, "ab"[cycle % 2])
+    run = _reloaded(loops, instance.id)
+    frozen = list(run.workflow.tasks.values())[: run.frozen_tasks]
+    parent = next(
+        task
+        for task in reversed(frozen)
+        if task.children and all(child not in frozen for child in task.children)
+    )
+    run.workflow.reset_from_task_id(parent.id)
+    saved = run.save()
+    assert saved.rewritten and saved.frozen_tasks == 0
+
+
+def test_unfreezing_to_edit_a_finished_task_voids_the_stored_chunks(loops):
+    instance = loops.start_instance("check_in_loops", username="hana", data=START)
+    for cycle in range(16):
+        check_in(loops, instance.id, "ab"[cycle % 2])
+    run = _reloaded(loops, instance.id)
+    first = next(iter(run.workflow.tasks.values()))
+    run.workflow.unfreeze()
+    first.data["repaired"] = True
+    saved = run.save()
+    assert saved.rewritten and saved.frozen_tasks == 0
+    assert '"repaired": true' in saved.row
+    assert not run.save().rewritten  # only once
