@@ -37,11 +37,13 @@ class Prepared:
         self._keys = list(keys) if keys is not None else None
         self._compiled: dict[str, _Compiled] = {}
 
-    def run(self, session, params: dict | None = None):
-        """Execute once; returns the driver's cursor (rows via `rows`, or `rowcount`)."""
+    def run(self, session, params: dict | None = None) -> int:
+        """Execute once; returns how many rows it changed (read rows with `rows`)."""
         cursor, compiled = self._cursor(session)
         _execute(cursor, compiled, False, _convert(compiled, params or {}))
-        return cursor
+        changed = cursor.rowcount
+        cursor.close()
+        return changed
 
     def run_many(self, session, rows: list[dict]) -> None:
         """Execute once per parameter dict (one driver call)."""

@@ -111,8 +111,7 @@ def _forget_modified(session, state) -> None:
 def _update(session, table, row_id, old_version: int, values: dict) -> None:
     params = {f"new_{key}": value for key, value in values.items()}
     params.update(row_id=row_id, old_version=old_version, new_version=old_version + 1)
-    cursor = _statement(table, tuple(sorted(values))).run(session, params)
-    if cursor.rowcount != 1:
+    if _statement(table, tuple(sorted(values))).run(session, params) != 1:
         raise ConflictError("someone else changed this at the same time; reload and try again")
 
 

@@ -90,6 +90,6 @@ def test_values_written_into_the_statement_itself_are_sent_too(service):
         update(schools).where(schools.c.id == bindparam("id")).values(name="Lincoln High")
     )
     with service._sessions() as session:
-        assert rename.run(session, {"id": "lincoln_high"}).rowcount == 1
+        assert rename.run(session, {"id": "lincoln_high"}) == 1
         session.commit()
     assert [s.name for s in service.list_schools()] == ["Lincoln High"]
