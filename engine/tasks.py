@@ -84,7 +84,7 @@ def _visible(actor: Actor, row, task_id: str):
 
 
 def users_who_may_work(session, task_id: str) -> list[UserRecord]:
-    """The active users the engine would let work the task, by username (the candidates a
+    """The active users the engine would let work the task, sorted by username (whom a
     task page offers to reassign to; the engine still decides on each action)."""
     row = _row(session, task_id)
     return [
