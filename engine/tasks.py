@@ -172,8 +172,8 @@ def reassign(ctx, actor: Actor, task_id: str, target: Actor) -> Task:
     return row
 
 
-def form_fields(ctx, row: Task):
-    instance = ctx.session.get(Instance, row.instance_id)
+def form_fields(ctx, row, instance):
+    """The task's (form fields, documentation), from its instance's process version."""
     return ctx.specs.get(ctx.session, instance.process_version_id).form(row.element_id)
 
 
@@ -194,15 +194,16 @@ def open_tasks_by_instance(session, instance_ids: list[int]) -> dict[int, list[T
 
 def describe_task(ctx, actor: Actor | None, task_id: str) -> TaskRecord:
     row = _row(ctx.session, task_id) if actor is None else visible_row(ctx.session, actor, task_id)
-    fields, documentation = form_fields(ctx, row)
-    return task_record(row, form=fields, documentation=documentation, data=_task_data(ctx, row))
+    instance = ctx.session.get(Instance, row.instance_id)
+    fields, documentation = form_fields(ctx, row, instance)
+    return task_record(
+        row, form=fields, documentation=documentation, data=_task_data(row, instance)
+    )
 
 
-def _task_data(ctx, row: Task) -> dict:
+def _task_data(row, instance) -> dict:
     """What the task saw when it became ready (older rows: the instance's variables)."""
-    if row.data is not None:
-        return row.data
-    return ctx.session.get(Instance, row.instance_id).data or {}
+    return row.data if row.data is not None else (instance.data or {})
 
 
 _tasks, _instances = Task.__table__, Instance.__table__
@@ -234,9 +235,9 @@ def complete(ctx, actor: Actor, task_id: str, values: dict):
         raise InvalidStateError("form data must be a JSON object")
     if instance.state != "running":
         raise InvalidStateError(f"instance {instance.id} is {instance.state}")
-    fields, _ = ctx.specs.get(ctx.session, instance.process_version_id).form(row.element_id)
+    fields, _ = form_fields(ctx, row, instance)
     before = instance.data or {}  # read for this step only: nothing else holds it
-    seen = row.data if row.data is not None else before
+    seen = _task_data(row, instance)
     cleaned = validate_submission(fields, values, current=seen)
     for field in fields:  # an optional field left out is recorded as empty, not missing
         if not field.readonly and field.id not in cleaned and field.id not in seen:
