@@ -13,6 +13,7 @@ from engine.bpmn.json_copy import json_copy
 from engine.clock import as_utc
 from engine.db.models import AuditEvent
 from engine.db.prepared import Prepared
+from engine.db.unit import UnitOfWork
 from engine.records import HistoryEvent
 
 EVENT_TYPES = (
@@ -31,7 +32,7 @@ EVENT_TYPES = (
 
 
 def record(
-    session: Session,
+    db: Session | UnitOfWork,
     type: str,
     *,
     at,
@@ -44,12 +45,13 @@ def record(
 ) -> None:
     """Append one event (in the caller's transaction).
 
-    Events wait on the session and go in with one batched INSERT when it commits (or
-    when history is read first): an event is never changed after it is written, and most
-    steps write two or three, so that saves a round trip each and the ORM's bookkeeping.
+    Events wait on the unit of work (or session) and go in with one batched INSERT when it
+    commits (or when history is read first): an event is never changed after it is
+    written, and most steps write two or three, so that saves a round trip each and the
+    ORM's bookkeeping.
     """
     assert type in EVENT_TYPES, type
-    session.info.setdefault(_PENDING, []).append(
+    db.info.setdefault(_PENDING, []).append(
         {
             "at": at,
             "type": type,
@@ -68,11 +70,12 @@ _COLUMNS = ("at", "type", "username", "instance_id", "task_id", "process_id", "e
 _INSERT = Prepared(insert(AuditEvent.__table__), keys=(*_COLUMNS, "details"))
 
 
-def write_pending(session: Session) -> None:
-    """Insert the events recorded on this session since its last write, in their order."""
-    pending = session.info.pop(_PENDING, None)
+def write_pending(db: Session | UnitOfWork) -> None:
+    """Insert the events recorded on this unit of work (or session) since its last write,
+    in their order. A unit's session shares its `info`, so the two keep one list."""
+    pending = db.info.pop(_PENDING, None)
     if pending:
-        _INSERT.run_many(session, pending)
+        _INSERT.run_many(db, pending)
 
 
 @event.listens_for(Session, "before_commit")

@@ -1,5 +1,6 @@
-"""What one engine call works with: its database session, the clock, the spec cache and the
-sandboxed script engine. One call = one Context = one transaction."""
+"""What one engine call works with: its unit of work (the transaction, with an ORM session
+on demand), the clock, the spec cache and the sandboxed script engine. One call = one
+Context = one transaction."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
+from engine.db.unit import UnitOfWork
 from engine.run_cache import RunCache
-from engine.specs import SpecCache
+from engine.specs import SpecCache, VersionSpec
 
 
 @dataclass
 class Context:
-    session: Session
+    db: UnitOfWork  # hot paths hand this to prepared statements: no ORM session is made
     clock: object
     specs: SpecCache
     script_engine: object
@@ -24,6 +26,15 @@ class Context:
     runs: RunCache | None = None  # workflows kept in memory between steps
     # Called after the transaction committed (never after a rollback).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of this call's transaction (made on first use)."""
+        return self.db.session
+
+    def version_spec(self, version_id: int) -> VersionSpec:
+        """A process version's parsed spec; only a version not cached yet is read."""
+        return self.specs.cached(version_id) or self.specs.get(self.session, version_id)
 
     def now(self):
         return self.clock.now()
@@ -35,4 +46,4 @@ class Context:
 
     @cached_property
     def role_lookup(self) -> dict[str, str]:
-        return self.specs.role_lookup(self.session)
+        return self.specs.cached_role_lookup() or self.specs.role_lookup(self.session)

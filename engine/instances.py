@@ -129,7 +129,7 @@ def start_version(
     parent_instance_id: int | None = None,
 ) -> Instance:
     """Create an instance of `version`, fire its start event now and run until it waits."""
-    spec = ctx.specs.get(ctx.session, version.id)
+    spec = ctx.version_spec(version.id)
     now = ctx.now()
     run = WorkflowRun.start(spec.spec_json, data, ctx.script_engine, spec.shared_specs())
     instance = Instance(
@@ -181,7 +181,7 @@ def load_run(ctx: Context, instance: Instance) -> WorkflowRun:
         run = ctx.runs.take(instance.id, instance.row_version)
         if run is not None:
             return run.reuse(ctx.script_engine)
-    spec = ctx.specs.get(ctx.session, instance.process_version_id)
+    spec = ctx.version_spec(instance.process_version_id)
     run = WorkflowRun.load(
         instance.workflow_state,
         spec.spec_json,
@@ -233,7 +233,7 @@ def persist_run(
         instance.error_message = failure.message
         instance.error_element_id = failure.element_id
         audit.record(
-            ctx.session,
+            ctx.db,
             "error",
             at=now,
             instance_id=instance.id,
@@ -245,7 +245,7 @@ def persist_run(
         instance.state = "completed"
         instance.ended_at = now
         audit.record(
-            ctx.session,
+            ctx.db,
             "instance_completed",
             at=now,
             instance_id=instance.id,
@@ -257,9 +257,9 @@ def persist_run(
     if waiting or run.persisted_timers != []:
         sync_instance_timers(ctx, instance, waiting)
     run.persisted_timers = waiting
-    write_changes(ctx.session, instance)
-    write_chunks(ctx.session, instance.id, saved)
-    ctx.session.flush()
+    write_changes(ctx.db, instance)
+    write_chunks(ctx.db, instance.id, saved)
+    ctx.db.flush()
     ctx.keep_run(instance, run)
     if failure is None:
         route_messages(ctx, instance, messages)
@@ -277,7 +277,7 @@ def _sync_tasks(ctx: Context, instance: Instance, run, ready, completed_task_id)
     for task_id in cancelled:
         existing[task_id].state = "cancelled"
         existing[task_id].completed_at = now
-    release_candidates(ctx.session, cancelled)
+    release_candidates(ctx.db, cancelled)
     moved, new_rows = [], []
     for info in ready:
         if info.id in existing:
@@ -337,8 +337,8 @@ def _insert_tasks(ctx: Context, rows: list[dict], now) -> None:
         for row in rows
         for user in sorted({*row["candidate_users"], row["assignee"]} - {None})
     ]
-    _INSERT_TASKS.run_many(ctx.session, rows)
-    _INSERT_CANDIDATES.run_many(ctx.session, candidates)
+    _INSERT_TASKS.run_many(ctx.db, rows)
+    _INSERT_CANDIDATES.run_many(ctx.db, candidates)
     for row in rows:
         if row["assignee"]:
             notify_task(ctx.session, Task(**row), "assigned", now, once_per_task=True)
@@ -366,12 +366,12 @@ def _ready_rows(ctx: Context, instance: Instance, run, ready_ids, completed_task
     }
 
 
-def release_candidates(session, task_ids) -> None:
+def release_candidates(db, task_ids) -> None:
     """Drop the candidate rows of tasks that are no longer ready: the inbox starts from
     that table, so it holds only what may still be claimed."""
     # A plain table DELETE per task, straight to the driver (no ORM bookkeeping, no flush
     # first): no candidate objects are loaded, and nothing pending changes these rows.
-    _RELEASE_CANDIDATES.run_many(session, [{"task_id": task_id} for task_id in task_ids])
+    _RELEASE_CANDIDATES.run_many(db, [{"task_id": task_id} for task_id in task_ids])
 
 
 _candidates = TaskCandidate.__table__
@@ -397,7 +397,7 @@ def visible_instance(ctx: Context, instance_id: int, username: str | None) -> In
     an instance of another school is 'not found', never shown."""
     instance = get_instance_row(ctx, instance_id)
     if username is not None:
-        actor = load_actor(ctx.session, username)
+        actor = load_actor(ctx.db, username)
         if not can_see_instance(ctx, actor, instance):
             raise NotFoundError(f"no instance {instance_id}")
     return instance
@@ -462,7 +462,7 @@ def describe_instance(ctx: Context, instance: Instance, open_tasks, history=None
     """The instance as callers see it; `history` None reads its audit history (a list page
     passes () and saves a query per row)."""
     # The version number from the spec cache: a list page asks for it once per row.
-    version = ctx.specs.get(ctx.session, instance.process_version_id)
+    version = ctx.version_spec(instance.process_version_id)
     return InstanceRecord(
         id=instance.id,
         process_id=instance.process_id,

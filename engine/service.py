@@ -35,6 +35,7 @@ from engine.clock import SystemClock
 from engine.context import Context
 from engine.db.migrate import upgrade_database
 from engine.db.session import make_db_engine, make_session_factory
+from engine.db.unit import UnitOfWork
 from engine.db.writer_lock import writer_lock
 from engine.errors import ConflictError, PermissionDeniedError
 from engine.records import (
@@ -94,31 +95,25 @@ class EngineService:
             yield from self._transaction()
 
     def _transaction(self):
-        session = self._sessions()
-        ctx = Context(session, self.clock, self._specs, self._script_engine, runs=self._runs)
+        unit = UnitOfWork(self.db_engine, self._sessions, before_commit=(audit.write_pending,))
+        ctx = Context(unit, self.clock, self._specs, self._script_engine, runs=self._runs)
         try:
             yield ctx
-            session.commit()
+            unit.commit()
         except StaleDataError:
-            session.rollback()
             raise ConflictError(
                 "someone else changed this at the same time; reload and try again"
             ) from None
         except OperationalError as error:
-            session.rollback()
             if "locked" in str(error).lower() or "could not serialize" in str(error).lower():
                 raise ConflictError(
                     "the database is busy with a concurrent change; try again"
                 ) from None
             raise
         except IntegrityError as error:
-            session.rollback()
             raise ConflictError(f"a concurrent change collided: {error.orig}") from None
-        except BaseException:
-            session.rollback()
-            raise
         finally:
-            session.close()
+            unit.close()  # after a failure: rolls back
         for callback in ctx.after_commit:
             callback()
 
@@ -247,7 +242,7 @@ class EngineService:
 
     def list_startable_processes(self, username: str) -> list[ProcessRecord]:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             return [
                 deployment.process_record(v)
                 for v in deployment.latest_versions(ctx.session).values()
@@ -264,7 +259,7 @@ class EngineService:
         """Start the latest version; the result may be `error` if a script failed."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             instance = instances.start_instance(ctx, actor, process_id, dict(data or {}))
             return self._describe(ctx, instance)
 
@@ -337,7 +332,7 @@ class EngineService:
         self, instance_id: int, *, username: str, reason: str | None = None
     ) -> InstanceRecord:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             instances.cancel_instance(ctx, actor, instance_id, reason)
             return self._describe(ctx, instances.get_instance_row(ctx, instance_id))
 
@@ -432,14 +427,14 @@ class EngineService:
         """Ready tasks the user may work: `mine`, `queue`, `all` (both) or `completed`."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             return task_queries.list_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._read(work)
 
     def count_tasks(self, *, username: str, view: str = "all", **filters) -> int:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             return task_queries.count_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._read(work)
@@ -450,7 +445,7 @@ class EngineService:
         newest; `limit`, `offset` and the filters are those of `list_tasks`."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             return task_queries.task_page(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._read(work)
@@ -460,7 +455,7 @@ class EngineService:
         `username=None` is the operator's view (CLI), with no scoping."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username) if username else None
+            actor = identity.load_actor(ctx.db, username) if username else None
             return tasks.describe_task(ctx, actor, task_id)
 
         return self._read(work)
@@ -478,10 +473,10 @@ class EngineService:
 
     def reassign_task(self, task_id: str, *, username: str, to_username: str) -> TaskRecord:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             if not actor.has_any_role(*tasks.REASSIGNERS):
                 raise PermissionDeniedError("only HR staff or administrators may reassign tasks")
-            target = identity.load_actor(ctx.session, to_username)
+            target = identity.load_actor(ctx.db, to_username)
             return tasks.task_record(tasks.reassign(ctx, actor, task_id, target))
 
         return self._run(work)
@@ -497,7 +492,7 @@ class EngineService:
 
     def _task_op(self, task_id, username, operation, *args) -> TaskRecord:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.session, username)
+            actor = identity.load_actor(ctx.db, username)
             return tasks.task_record(operation(ctx, actor, task_id, *args))
 
         return self._run(work)
@@ -505,5 +500,5 @@ class EngineService:
 
 def _listed_instances(ctx: Context, username, state, process_id, business_key):
     """The query `list_instances` pages through and `count_instances` counts."""
-    actor = identity.load_actor(ctx.session, username) if username else None
+    actor = identity.load_actor(ctx.db, username) if username else None
     return instances.instance_list_query(actor, state, process_id, business_key)

@@ -36,6 +36,16 @@ class SpecCache:
             )
         return self._role_lookup
 
+    def cached_role_lookup(self) -> dict[str, str] | None:
+        return self._role_lookup
+
+    def cached(self, version_id: int) -> VersionSpec | None:
+        """The version if it is in memory (no database needed), else None."""
+        entry = self._entries.get(version_id)
+        if entry is not None:
+            self._entries.move_to_end(version_id)
+        return entry
+
     def get(self, session: Session, version_id: int) -> VersionSpec:
         entry = self._entries.get(version_id)
         if entry is None:

@@ -174,7 +174,7 @@ def reassign(ctx, actor: Actor, task_id: str, target: Actor) -> Task:
 
 def form_fields(ctx, row, instance):
     """The task's (form fields, documentation), from its instance's process version."""
-    return ctx.specs.get(ctx.session, instance.process_version_id).form(row.element_id)
+    return ctx.version_spec(instance.process_version_id).form(row.element_id)
 
 
 def open_tasks_by_instance(session, instance_ids: list[int]) -> dict[int, list[TaskRecord]]:
@@ -220,7 +220,7 @@ def complete(ctx, actor: Actor, task_id: str, values: dict):
     """Validate, then run the task and what follows, all in the caller's transaction."""
     ctx.acting_user = actor.username
     found = read_plain_rows(
-        ctx.session, (_tasks, _instances), _TASK_WITH_INSTANCE, {"task_id": str(task_id)}
+        ctx.db, (_tasks, _instances), _TASK_WITH_INSTANCE, {"task_id": str(task_id)}
     )
     if found is None:
         raise NotFoundError(f"no task {task_id}")
@@ -256,10 +256,10 @@ def complete(ctx, actor: Actor, task_id: str, values: dict):
     row.state = "completed"
     row.completed_at = now
     row.completed_by = actor.username
-    write_changes(ctx.session, row)
-    release_candidates(ctx.session, [row.id])
+    write_changes(ctx.db, row)
+    release_candidates(ctx.db, [row.id])
     audit.record(
-        ctx.session,
+        ctx.db,
         "completed",
         at=now,
         username=actor.username,
@@ -274,5 +274,5 @@ def complete(ctx, actor: Actor, task_id: str, values: dict):
         },
     )
     persist_run(ctx, instance, run, failure=failure, completed_task_id=row.id)
-    ctx.session.flush()
+    ctx.db.flush()
     return row

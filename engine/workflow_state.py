@@ -44,10 +44,13 @@ def apply_state(instance: Instance, saved: SavedState) -> None:
     instance.frozen_tasks = saved.frozen_tasks
 
 
-def write_chunks(session, instance_id: int, saved: SavedState) -> None:
+def write_chunks(db, instance_id: int, saved: SavedState) -> None:
     """Write a save's chunk changes, after the instance row: the row's `row_version`
-    check then turns a concurrent step into a conflict before its chunk could clash."""
-    connection = session.connection()
+    check then turns a concurrent step into a conflict before its chunk could clash.
+    `db`: a unit of work or a session."""
+    if not saved.rewritten and saved.new_chunk is None:
+        return
+    connection = db.connection()
     if saved.rewritten:
         connection.execute(_DROP_CHUNKS, {"instance_id": instance_id})
     if saved.new_chunk is not None:

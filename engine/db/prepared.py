@@ -5,9 +5,10 @@ Through SQLAlchemy a statement costs 10 to 80 µs before and after the driver's 
 completion ran about ten of them plus the session's bookkeeping: more than the workflow
 step itself. A `Prepared` statement is still written in SQLAlchemy Core, so it stays
 portable: it is compiled once per dialect, and each run only converts its parameters with
-the column types' own processors and calls the driver on the session's connection, inside
-the session's transaction. Driver errors come out as SQLAlchemy's, as they would from
-`Session.execute`, so callers handle conflicts the same way.
+the column types' own processors and calls the driver on the connection of the unit of
+work (engine/db/unit.py) or session, inside its transaction. Driver errors come out as
+SQLAlchemy's, as they would from `Session.execute`, so callers handle conflicts the same
+way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
+
+from engine.db.unit import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core statement run on the DBAPI cursor of a session's connection."""
+    """A Core statement run on the DBAPI cursor of a unit of work's (or a session's)
+    connection."""
 
     def __init__(self, statement, *, keys: tuple[str, ...] | None = None):
         """`keys`: for an INSERT, the columns each row of parameters gives."""
@@ -37,25 +41,25 @@ class Prepared:
         self._keys = list(keys) if keys is not None else None
         self._compiled: dict[str, _Compiled] = {}
 
-    def run(self, session, params: dict | None = None) -> int:
+    def run(self, db, params: dict | None = None) -> int:
         """Execute once; returns how many rows it changed (read rows with `rows`)."""
-        cursor, compiled = self._cursor(session)
+        cursor, compiled = self._cursor(db)
         _execute(cursor, compiled, False, _convert(compiled, params or {}))
         changed = cursor.rowcount
         cursor.close()
         return changed
 
-    def run_many(self, session, rows: list[dict]) -> None:
+    def run_many(self, db, rows: list[dict]) -> None:
         """Execute once per parameter dict (one driver call)."""
         if not rows:
             return
-        cursor, compiled = self._cursor(session)
+        cursor, compiled = self._cursor(db)
         _execute(cursor, compiled, True, [_convert(compiled, row) for row in rows])
         cursor.close()
 
-    def rows(self, session, params: dict | None = None) -> list[tuple]:
+    def rows(self, db, params: dict | None = None) -> list[tuple]:
         """The result rows, with values converted as SQLAlchemy would (dates, JSON)."""
-        cursor, compiled = self._cursor(session)
+        cursor, compiled = self._cursor(db)
         _execute(cursor, compiled, False, _convert(compiled, params or {}))
         found = cursor.fetchall()
         cursor.close()
@@ -67,8 +71,8 @@ class Prepared:
             for row in found
         ]
 
-    def _cursor(self, session):
-        connection = _connection(session)
+    def _cursor(self, db):
+        connection = _connection(db)
         dialect = connection.dialect
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
@@ -107,9 +111,12 @@ class Prepared:
 _CONNECTION = "sroflow_prepared_connection"
 
 
-def _connection(session):
-    """The session's connection in its current transaction (asking the session for it
-    each time cost as much as running the statement)."""
+def _connection(db):
+    """The connection of a unit of work, or a session's in its current transaction
+    (asking a session for it each time cost as much as running the statement)."""
+    if isinstance(db, UnitOfWork):
+        return db.connection()
+    session = db
     transaction = session.get_transaction()
     held = session.info.get(_CONNECTION)
     if held is None or held[0] is not transaction or transaction is None:

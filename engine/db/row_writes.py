@@ -43,10 +43,10 @@ class PlainRow:
         self._written = {key: self.__dict__[key] for key in self._written}
 
 
-def read_plain_rows(session, tables, statement: Prepared, params: dict) -> tuple | None:
+def read_plain_rows(db, tables, statement: Prepared, params: dict) -> tuple | None:
     """The first result row of `statement` (which selects every column of each of
     `tables`, in order) as one PlainRow per table; None if there is none."""
-    found = statement.rows(session, params)
+    found = statement.rows(db, params)
     if not found:
         return None
     values, start, rows = found[0], 0, []
@@ -63,13 +63,16 @@ def select_plain(*tables):
     return select(*(column for table in tables for column in table.columns))
 
 
-def write_changes(session, row) -> None:
+def write_changes(db, row) -> None:
     """UPDATE the columns of `row` changed since it was loaded or last written, checking
-    and bumping its `row_version`; a row someone else changed meanwhile is a conflict."""
+    and bumping its `row_version`; a row someone else changed meanwhile is a conflict.
+
+    `db` is the unit of work or session the statement runs in; an ORM row's own session
+    is told the row is clean."""
     if isinstance(row, PlainRow):
         values = row.changed_values()
         if values:
-            _update(session, row._table, row.id, row.row_version, values)
+            _update(db, row._table, row.id, row.row_version, values)
             row._mark_written(row.row_version + 1)
         return
     state = inspect(row)
@@ -89,11 +92,11 @@ def write_changes(session, row) -> None:
             set_committed_value(row, key, state.dict[key])
         return
     old_version = state.committed_state.get("row_version", state.dict["row_version"])
-    _update(session, table, state.identity[0], old_version, values)
+    _update(db, table, state.identity[0], old_version, values)
     for key in columns:
         set_committed_value(row, key, state.dict[key])
     set_committed_value(row, "row_version", old_version + 1)
-    _forget_modified(session, state)
+    _forget_modified(state.session, state)
 
 
 def _forget_modified(session, state) -> None:
@@ -108,10 +111,10 @@ def _forget_modified(session, state) -> None:
         state._commit_all(state.dict, session.identity_map)
 
 
-def _update(session, table, row_id, old_version: int, values: dict) -> None:
+def _update(db, table, row_id, old_version: int, values: dict) -> None:
     params = {f"new_{key}": value for key, value in values.items()}
     params.update(row_id=row_id, old_version=old_version, new_version=old_version + 1)
-    if _statement(table, tuple(sorted(values))).run(session, params) != 1:
+    if _statement(table, tuple(sorted(values))).run(db, params) != 1:
         raise ConflictError("someone else changed this at the same time; reload and try again")
 
 
