@@ -145,7 +145,7 @@ class WorkflowRun:
         self.persisted_ready: set | None = set() if new else None
         self.persisted_scope: tuple | None = None
         self._saved_events: list = list(workflow.bpmn_events)
-        self._fragments: dict = {}  # JSON of finished tasks, reused by the next save
+        self._fragments: dict = {}  # JSON of tasks that did not move, for the next save
 
     def task_count(self) -> int:
         """How many tasks this run holds in memory (what keeping it costs)."""

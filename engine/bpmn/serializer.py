@@ -89,8 +89,8 @@ def workflow_to_json(workflow, fragments: dict | None = None) -> str:
     byte for byte, less the spec.
 
     `fragments` (owned by the caller, one dict per live workflow) keeps the JSON of each
-    finished task between saves: a finished task does not change, so a save re-encodes only
-    the tasks that are still moving.
+    finished task between saves, and of each task not reached yet (see `_parent_names`): a
+    save re-encodes only the tasks that are moving.
     """
     with _encoder_lock:
         return _workflow_to_json(workflow, fragments, 0)[0]
@@ -191,8 +191,11 @@ def _workflow_to_json(
     plain_tasks = task_typename in _PLAIN_TASK_TYPENAMES
     texts: list[str] = []
 
+    kept: dict = {}  # this save's reusable texts: what `fragments` holds afterwards
+
     def task_json(task) -> str:
         """The task's JSON (keyed by the task object: its hash is cheap, a UUID's is not)."""
+        names = _parent_names(task)
         cached = fragments.get(task) if fragments is not None else None
         if (
             cached is not None
@@ -200,17 +203,20 @@ def _workflow_to_json(
             and cached[1] == task.state
             and cached[2] == task.triggered
             and cached[3] == task._children
+            and cached[4] == names
         ):
-            return cached[4]
+            kept[task] = cached
+            return cached[5]
         text = _plain_task_json(task, task_typename) if plain_tasks else None
         if text is None:
             text = f'"{task.id}": ' + _encode(task_to_dict(task))
-        if fragments is not None and task.state in _FINISHED:
-            fragments[task] = (
+        if fragments is not None and (task.state in _FINISHED or names is not None):
+            kept[task] = (
                 task.last_state_change,
                 task.state,
                 task.triggered,
                 list(task._children),
+                names,
                 text,
             )
         return text
@@ -252,7 +258,27 @@ def _workflow_to_json(
     finally:
         _registry.convert_to_dict[task_typename] = task_to_dict
         _registry._encoder_mode = False
+        _keep(fragments, kept)
     return _PLACEHOLDER.sub(lambda match: texts[int(match.group(1))], skeleton), split_off
+
+
+def _keep(fragments: dict | None, kept: dict) -> None:
+    """Leave in `fragments` only what this save could reuse: tasks that left the workflow
+    (a branch not taken) must not stay alive through it."""
+    if fragments is not None:
+        fragments.clear()
+        fragments.update(kept)
+
+
+def _parent_names(task) -> tuple | None:
+    """For a task not reached yet (no data, no internal data) its JSON depends, besides its
+    own fields, only on its parent's variable names: its delta deletes them all. None for
+    any other task: an unfinished one with data is encoded every time, and a finished one's
+    data is settled."""
+    if task.data or task.internal_data or task.state in _FINISHED:
+        return None
+    parent = task.parent
+    return tuple(parent.data) if parent is not None else None
 
 
 # One encoder for every save: `json.dumps(value, cls=...)` builds one per call, and that is
