@@ -192,6 +192,7 @@ def _workflow_to_json(
     texts: list[str] = []
 
     kept: dict = {}  # this save's reusable texts: what `fragments` holds afterwards
+    ids = _id_texts(workflow)
 
     def task_json(task) -> str:
         """The task's JSON (keyed by the task object: its hash is cheap, a UUID's is not)."""
@@ -207,7 +208,7 @@ def _workflow_to_json(
         ):
             kept[task] = cached
             return cached[5]
-        text = _plain_task_json(task, task_typename) if plain_tasks else None
+        text = _plain_task_json(task, task_typename, ids) if plain_tasks else None
         if text is None:
             text = f'"{task.id}": ' + _encode(task_to_dict(task))
         if fragments is not None and (task.state in _FINISHED or names is not None):
@@ -311,7 +312,24 @@ def _json_of(value) -> str:
     return _encode(value)
 
 
-def _plain_task_json(task, typename: str) -> str | None:
+def _id_texts(workflow) -> dict:
+    """The workflow's task ids as quoted JSON strings, by UUID: `str(uuid)` costs four
+    times a lookup, and a save writes each id two or three times (its task, its parent's
+    and children's references). Started again when it holds far more than the tasks."""
+    ids = workflow.__dict__.setdefault("_sroflow_id_texts", {})
+    if len(ids) > 2 * len(workflow.tasks) + 256:
+        ids.clear()
+    return ids
+
+
+def _quoted(ids: dict, value) -> str:
+    text = ids.get(value)
+    if text is None:
+        text = ids[value] = f'"{value}"'
+    return text
+
+
+def _plain_task_json(task, typename: str, ids: dict) -> str | None:
     """What `f'"{id}": ' + json.dumps(TaskConverter.to_dict(task))` writes, byte for byte,
     written directly (the dict, its UUID strings and a new encoder cost twice as much);
     None when a field is not of the type this relies on."""
@@ -326,11 +344,11 @@ def _plain_task_json(task, typename: str) -> str | None:
         and type(name) is str
     ):
         return None
-    task_id, parent = str(task.id), task.parent
+    task_id, parent = _quoted(ids, task.id), task.parent
     if parent is None:
         parent_text, data, delta = "null", _json_of(task.data), "{}"
     else:
-        parent_text, data = f'"{task._parent}"', "{}"
+        parent_text, data = _quoted(ids, task._parent), "{}"
         updates = DeepMerge.get_updated_keys(parent.data, task.data)
         deletions = DeepMerge.get_deleted_keys(parent.data, task.data)
         delta = (
@@ -338,9 +356,9 @@ def _plain_task_json(task, typename: str) -> str | None:
             if updates or deletions
             else _EMPTY_DELTA
         )
-    children = ", ".join([f'"{child}"' for child in task._children])
+    children = ", ".join([_quoted(ids, child) for child in task._children])
     return (
-        f'"{task_id}": {{"id": "{task_id}", "parent": {parent_text}, '
+        f'{task_id}: {{"id": {task_id}, "parent": {parent_text}, '
         f'"children": [{children}], '
         f'"last_state_change": {changed!r}, "state": {state}, '
         f'"task_spec": {encode_basestring_ascii(name)}, "triggered": {_json_of(triggered)}, '
