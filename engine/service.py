@@ -35,8 +35,8 @@ from engine.clock import SystemClock
 from engine.context import Context
 from engine.db.migrate import upgrade_database
 from engine.db.session import make_db_engine, make_session_factory
-from engine.db.unit import UnitOfWork
-from engine.db.writer_lock import writer_lock
+from engine.db.unit import IdleConnections, UnitOfWork
+from engine.db.writer_lock import sqlite_file, writer_lock
 from engine.errors import ConflictError, PermissionDeniedError
 from engine.records import (
     DeploymentResult,
@@ -85,6 +85,8 @@ class EngineService:
         # which sleeps in steps of milliseconds. Threads and processes take turns on this
         # lock instead (engine/db/writer_lock.py): the next starts the moment the last commits.
         self._writer = writer_lock(self.db_engine)
+        file = sqlite_file(self.db_engine) if self.db_engine.dialect.name == "sqlite" else None
+        self._idle = IdleConnections(self.db_engine) if file else None
         self._script_engine = make_script_engine(clock=self.clock.now, time_limit=script_time_limit)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -95,7 +97,9 @@ class EngineService:
             yield from self._transaction()
 
     def _transaction(self):
-        unit = UnitOfWork(self.db_engine, self._sessions, before_commit=(audit.write_pending,))
+        unit = UnitOfWork(
+            self.db_engine, self._sessions, before_commit=(audit.write_pending,), idle=self._idle
+        )
         ctx = Context(unit, self.clock, self._specs, self._script_engine, runs=self._runs)
         try:
             yield ctx

@@ -26,7 +26,7 @@ class _Compiled:
     names: tuple[str, ...]  # parameter names in driver order
     positional: bool
     binds: tuple  # (name, processor) for parameters whose type converts values
-    results: tuple  # a processor (or None) per result column; () if nothing converts
+    results: tuple  # (column index, processor) for each result column that converts
     error: type  # the driver's base exception class
     fixed: dict  # values the statement itself carries (literals in Core become parameters)
 
@@ -46,7 +46,7 @@ class Prepared:
         cursor, compiled = self._cursor(db)
         _execute(cursor, compiled, False, _convert(compiled, params or {}))
         changed = cursor.rowcount
-        cursor.close()
+        _done(db, cursor)
         return changed
 
     def run_many(self, db, rows: list[dict]) -> None:
@@ -55,29 +55,34 @@ class Prepared:
             return
         cursor, compiled = self._cursor(db)
         _execute(cursor, compiled, True, [_convert(compiled, row) for row in rows])
-        cursor.close()
+        _done(db, cursor)
 
     def rows(self, db, params: dict | None = None) -> list[tuple]:
         """The result rows, with values converted as SQLAlchemy would (dates, JSON)."""
         cursor, compiled = self._cursor(db)
         _execute(cursor, compiled, False, _convert(compiled, params or {}))
         found = cursor.fetchall()
-        cursor.close()
-        processors = compiled.results
-        if not processors:
+        _done(db, cursor)
+        if not compiled.results:
             return found
-        return [
-            tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
-            for row in found
-        ]
+        converted = []
+        for row in found:
+            values = list(row)
+            for index, processor in compiled.results:
+                values[index] = processor(values[index])
+            converted.append(tuple(values))
+        return converted
 
     def _cursor(self, db):
-        connection = _connection(db)
-        dialect = connection.dialect
+        if isinstance(db, UnitOfWork):
+            cursor, dialect = db.cursor()
+        else:
+            connection = _session_connection(db)
+            cursor, dialect = connection.connection.cursor(), connection.dialect
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             compiled = self._compiled[dialect.name] = self._compile(dialect)
-        return connection.connection.cursor(), compiled
+        return cursor, compiled
 
     def _compile(self, dialect) -> _Compiled:
         compiled = self._statement.compile(dialect=dialect, column_keys=self._keys)
@@ -90,12 +95,11 @@ class Prepared:
                 binds.append((name, processor))
         results = ()
         if getattr(self._statement, "is_select", False):
-            results = tuple(
+            processors = (
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self._statement.selected_columns
             )
-            if not any(results):
-                results = ()
+            results = tuple((i, p) for i, p in enumerate(processors) if p is not None)
         fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
         return _Compiled(
             compiled.string,
@@ -111,18 +115,21 @@ class Prepared:
 _CONNECTION = "sroflow_prepared_connection"
 
 
-def _connection(db):
-    """The connection of a unit of work, or a session's in its current transaction
-    (asking a session for it each time cost as much as running the statement)."""
-    if isinstance(db, UnitOfWork):
-        return db.connection()
-    session = db
+def _session_connection(session):
+    """The session's connection in its current transaction (asking the session for it
+    each time cost as much as running the statement)."""
     transaction = session.get_transaction()
     held = session.info.get(_CONNECTION)
     if held is None or held[0] is not transaction or transaction is None:
         connection = session.connection()
         held = session.info[_CONNECTION] = (session.get_transaction(), connection)
     return held[1]
+
+
+def _done(db, cursor) -> None:
+    """Close a session statement's cursor; a unit of work keeps its one cursor."""
+    if not isinstance(db, UnitOfWork):
+        cursor.close()
 
 
 def _execute(cursor, compiled: _Compiled, many: bool, params) -> None:

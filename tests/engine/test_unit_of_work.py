@@ -3,15 +3,16 @@ demand commit together, or not at all."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
 
-from engine import audit
+from engine import EngineService, audit
 from engine.db.models import AuditEvent, School
 from engine.db.prepared import Prepared
-from engine.db.unit import UnitOfWork
+from engine.db.unit import IdleConnections, UnitOfWork
 
 _INSERT_SCHOOL = Prepared(insert(School.__table__), keys=("id", "name"))
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -71,3 +72,39 @@ def test_a_failed_commit_leaves_nothing_behind(service):
         unit.commit()
     unit.close()
     assert _schools(service) == ["lincoln_high"]
+
+
+def _kept_unit(service, idle: IdleConnections) -> UnitOfWork:
+    return UnitOfWork(service.db_engine, service._sessions, idle=idle)
+
+
+def _dbapi(unit: UnitOfWork):
+    return unit.connection().connection.dbapi_connection
+
+
+def test_a_committed_units_connection_serves_the_next_unit(tmp_path):
+    service = EngineService(f"sqlite:///{tmp_path / 'kept.db'}")
+    service.upgrade_database()
+    idle = IdleConnections(service.db_engine)
+    first = _kept_unit(service, idle)
+    _INSERT_SCHOOL.run(first, {"id": "lincoln_high", "name": "Lincoln High School"})
+    used = _dbapi(first)
+    first.commit()
+    first.close()
+    assert len(idle) == 1
+    second = _kept_unit(service, idle)
+    assert _dbapi(second) is used and len(idle) == 0
+    # A unit that did not commit rolls back and gives its connection to the pool instead.
+    _INSERT_SCHOOL.run(second, {"id": "roosevelt_middle", "name": "Roosevelt Middle School"})
+    second.close()
+    assert len(idle) == 0
+    third = _kept_unit(service, idle)
+    assert third.connection().execute(select(School.id)).scalars().all() == ["lincoln_high"]
+    kept = _dbapi(third)
+    third.commit()
+    third.close()
+    assert len(idle) == 1
+    service.db_engine.dispose()  # closes the kept connections too
+    assert len(idle) == 0
+    with pytest.raises(sqlite3.ProgrammingError):
+        kept.execute("SELECT 1")
