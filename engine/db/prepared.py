@@ -25,7 +25,7 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # parameter names in driver order
     positional: bool
-    binds: tuple  # (name, processor) for parameters whose type converts values
+    binds: tuple  # (index in `names`, processor) for parameters whose type converts values
     results: tuple  # (column index, processor) for each result column that converts
     error: type  # the driver's base exception class
     fixed: dict  # values the statement itself carries (literals in Core become parameters)
@@ -88,11 +88,12 @@ class Prepared:
         compiled = self._statement.compile(dialect=dialect, column_keys=self._keys)
         positional = bool(compiled.positional)
         names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
-        binds = []
+        processors = {}
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                binds.append((name, processor))
+                processors[name] = processor
+        binds = [(i, processors[name]) for i, name in enumerate(names) if name in processors]
         results = ()
         if getattr(self._statement, "is_select", False):
             processors = (
@@ -144,9 +145,9 @@ def _execute(cursor, compiled: _Compiled, many: bool, params) -> None:
 
 def _convert(compiled: _Compiled, params: dict):
     """The parameters as the driver takes them: converted by type, in its order."""
-    values = {**compiled.fixed, **params}
-    for name, processor in compiled.binds:
-        values[name] = processor(values[name])
-    if compiled.positional:
-        return tuple(values[name] for name in compiled.names)
-    return values
+    if compiled.fixed:
+        params = {**compiled.fixed, **params}
+    values = [params[name] for name in compiled.names]
+    for index, processor in compiled.binds:
+        values[index] = processor(values[index])
+    return values if compiled.positional else dict(zip(compiled.names, values, strict=True))

@@ -17,6 +17,7 @@ from engine.db.prepared import Prepared
 from engine.errors import ConflictError
 
 _statements: dict = {}
+_column_keys: dict[str, tuple[str, ...]] = {}
 
 
 class PlainRow:
@@ -51,11 +52,19 @@ def read_plain_rows(db, tables, statement: Prepared, params: dict) -> tuple | No
         return None
     values, start, rows = found[0], 0, []
     for table in tables:
-        keys = [column.key for column in table.columns]
-        own = values[start : start + len(keys)]
-        rows.append(PlainRow(table, dict(zip(keys, own, strict=True))))
-        start += len(keys)
+        keys = _keys(table)
+        end = start + len(keys)
+        rows.append(PlainRow(table, dict(zip(keys, values[start:end], strict=True))))
+        start = end
     return tuple(rows)
+
+
+def _keys(table) -> tuple[str, ...]:
+    """The table's column keys, in order (built once per table)."""
+    keys = _column_keys.get(table.name)
+    if keys is None:
+        keys = _column_keys[table.name] = tuple(column.key for column in table.columns)
+    return keys
 
 
 def select_plain(*tables):
