@@ -317,7 +317,7 @@ def _new_task_row(ctx: Context, instance: Instance, run, info, now) -> dict:
         "subject": instance.subject,
         "state": "ready",
         "created_at": now,
-        "due_at": run.task_due(info.id, info.assignment.get("dueDate"), now),
+        "due_at": run.task_due(info, now),
         "completed_at": None,
         "completed_by": None,
         "data": json_safe(info.data),

@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -39,6 +40,26 @@ class UserTaskInfo:
     assignment: dict[str, str]
     form: object  # the spiff Form, read by engine.forms (duck typed)
     data: dict = field(repr=False, default_factory=dict)
+    task: object = field(repr=False, compare=False, default=None)  # the SpiffWorkflow task
+
+
+# A user task spec's (element id, name, camunda:* attributes), worked out once per spec:
+# specs never change, and every ready task of every instance asks again.
+_USER_TASK_SPECS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _user_task_spec(spec) -> tuple[str, str, dict[str, str]]:
+    found = _USER_TASK_SPECS.get(spec)
+    if found is None:
+        extensions = getattr(spec, "extensions", None) or {}
+        assignment = {
+            key[len(EXTENSION_PREFIX) :]: value
+            for key, value in extensions.items()
+            if key.startswith(EXTENSION_PREFIX)
+        }
+        name = spec.bpmn_name or spec.bpmn_id or spec.name
+        found = _USER_TASK_SPECS[spec] = (spec.bpmn_id or spec.name, name, assignment)
+    return found
 
 
 class RunFailure(Exception):
@@ -235,23 +256,18 @@ class WorkflowRun:
 
     def _describe(self, task) -> UserTaskInfo:
         spec = task.task_spec
-        extensions = getattr(spec, "extensions", None) or {}
-        assignment = {
-            key[len(EXTENSION_PREFIX) :]: value
-            for key, value in extensions.items()
-            if key.startswith(EXTENSION_PREFIX)
-        }
-        name = spec.bpmn_name or spec.bpmn_id or spec.name
+        element_id, name, assignment = _user_task_spec(spec)
         item = self._item_label(task)
         return UserTaskInfo(
             id=str(task.id),
-            element_id=spec.bpmn_id or spec.name,
+            element_id=element_id,
             name=f"{name}: {item}"[:MAX_TASK_NAME] if item else name,
             lane=spec.lane,
             documentation=getattr(spec, "documentation", None),
             assignment=assignment,
             form=getattr(spec, "form", None),
             data=task.data,
+            task=task,
         )
 
     def _item_label(self, task) -> str | None:
@@ -424,12 +440,13 @@ class WorkflowRun:
                 result.append((name, payload if isinstance(payload, dict) else {}))
         return result
 
-    def task_due(self, task_id: str, due_expression: str | None, now: datetime) -> datetime | None:
+    def task_due(self, info: UserTaskInfo, now: datetime) -> datetime | None:
         """A ready task's due time: `camunda:dueDate`, else its earliest interrupting
         boundary timer."""
-        task = self.find_task(task_id)
+        task = info.task or self.find_task(info.id)
         if task is None:
             return None
+        due_expression = info.assignment.get("dueDate")
         if due_expression:
             try:
                 value = self.workflow.script_engine.evaluate(task, due_expression)

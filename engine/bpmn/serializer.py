@@ -349,22 +349,42 @@ def _plain_task_json(task, typename: str, ids: dict) -> str | None:
         parent_text, data, delta = "null", _json_of(task.data), "{}"
     else:
         parent_text, data = _quoted(ids, task._parent), "{}"
-        updates = DeepMerge.get_updated_keys(parent.data, task.data)
-        deletions = DeepMerge.get_deleted_keys(parent.data, task.data)
-        delta = (
-            _encode({"updates": updates, "deletions": deletions})
-            if updates or deletions
-            else _EMPTY_DELTA
-        )
+        delta = _delta(parent.data, task.data)
     children = ", ".join([_quoted(ids, child) for child in task._children])
     return (
         f'{task_id}: {{"id": {task_id}, "parent": {parent_text}, '
         f'"children": [{children}], '
         f'"last_state_change": {changed!r}, "state": {state}, '
-        f'"task_spec": {encode_basestring_ascii(name)}, "triggered": {_json_of(triggered)}, '
-        f'"internal_data": {_json_of(_registry.clean(internal))}, "data": {data}, '
-        f'"delta": {delta}, "typename": {encode_basestring_ascii(typename)}}}'
+        f'"task_spec": {_name_json(name)}, "triggered": {_json_of(triggered)}, '
+        f'"internal_data": {_json_of(_registry.clean(internal)) if internal else "{}"}, '
+        f'"data": {data}, "delta": {delta}, "typename": {_name_json(typename)}}}'
     )
+
+
+def _delta(parent_data: dict, data: dict) -> str:
+    """The task's data as changes to its parent's (what the library stores)."""
+    if not data:  # a task not reached yet: it deletes every variable its parent has
+        if not parent_data:
+            return _EMPTY_DELTA
+        return _encode({"updates": {}, "deletions": list(parent_data)})
+    updates = DeepMerge.get_updated_keys(parent_data, data)
+    deletions = DeepMerge.get_deleted_keys(parent_data, data)
+    if updates or deletions:
+        return _encode({"updates": updates, "deletions": deletions})
+    return _EMPTY_DELTA
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _name_json(name: str) -> str:
+    """A task spec's or type's name as JSON (a few dozen names, written on every save)."""
+    text = _NAMES.get(name)
+    if text is None:
+        if len(_NAMES) > 10_000:
+            _NAMES.clear()
+        text = _NAMES[name] = encode_basestring_ascii(name)
+    return text
 
 
 def _plain_workflow_json(workflow, typename: str, tasks: str) -> str:
