@@ -40,7 +40,7 @@ class UserTaskInfo:
     assignment: dict[str, str]
     form: object  # the spiff Form, read by engine.forms (duck typed)
     data: dict = field(repr=False, default_factory=dict)
-    task: object = field(repr=False, compare=False, default=None)  # the SpiffWorkflow task
+    task: object = field(repr=False, compare=False, default=None)  # the task it describes
 
 
 # A user task spec's (element id, name, camunda:* attributes), worked out once per spec:
@@ -443,9 +443,7 @@ class WorkflowRun:
     def task_due(self, info: UserTaskInfo, now: datetime) -> datetime | None:
         """A ready task's due time: `camunda:dueDate`, else its earliest interrupting
         boundary timer."""
-        task = info.task or self.find_task(info.id)
-        if task is None:
-            return None
+        task = info.task
         due_expression = info.assignment.get("dueDate")
         if due_expression:
             try:
