@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from itertools import islice
 
-from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow as SpiffBpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -36,6 +35,10 @@ def _min_state(state_mask: int) -> int:
 
 
 _NOT_FROZEN = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
+
+
+def _first(pair):
+    return pair[0]
 
 
 class BpmnWorkflow(SpiffBpmnWorkflow):
@@ -137,10 +140,19 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         if any(task.state == waiting for task in self.live_tasks()):
             super().update_waiting_tasks()
 
-    def _find_few(self, skip_subprocesses: bool = False, **filters):
-        """The tasks `BpmnTaskIterator` would yield, in its order; None: use the iterator."""
-        task_filter = BpmnTaskFilter(**filters)
-        mask = task_filter.state
+    def _find_few(
+        self,
+        skip_subprocesses: bool = False,
+        state: int = TaskState.ANY_MASK,
+        manual=None,
+        spec_name=None,
+        lane=None,
+    ):
+        """The tasks `BpmnTaskIterator` would yield, in its order; None: use the iterator.
+
+        The filter is `BpmnTaskFilter`'s, written out: the engine asks several times per
+        step, and building and calling the filter cost more than the scan."""
+        mask = state
         workflows = [self] if skip_subprocesses else [self, *self.subprocesses.values()]
         matches = []
         for workflow in workflows:
@@ -148,18 +160,29 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
             if workflow is self and not mask & ~_NOT_FROZEN:
                 tasks = self.live_tasks()
             for task in tasks:
-                if task.state & mask and task_filter.matches(task):
+                if not task._state & mask:
+                    continue
+                spec = task.task_spec
+                if (
+                    (manual is None or spec.manual == manual)
+                    and (spec_name is None or spec.name == spec_name)
+                    and (lane is None or spec.lane == lane)
+                ):
                     matches.append(task)
                     if len(matches) > MAX_FAST_MATCHES:
                         return None
+        if not matches:
+            return matches
+        min_state = _min_state(mask)
         keyed = []
         for task in matches:
-            key = self.iteration_key(task, _min_state(mask), mask, skip_subprocesses)
+            key = self.iteration_key(task, min_state, mask, skip_subprocesses)
             if key is None:
                 return None
             if key is not _UNREACHABLE:
                 keyed.append((key, task))
-        keyed.sort(key=lambda pair: pair[0])
+        if len(keyed) > 1:
+            keyed.sort(key=_first)
         return [task for _, task in keyed]
 
     def iteration_key(self, task, min_state: int, mask: int, skip_subprocesses: bool):
@@ -172,6 +195,10 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         iterator always passes it, so the walk up stops at the first one it meets.
         """
         known = self.__dict__.setdefault("_finished_keys", {})
+        # Most tasks asked about hang from a task whose position is known: one step.
+        base = known.get(task._parent)
+        if base is not None and task.workflow is self and len(base) < MAX_FAST_DEPTH:
+            return (*base, self.tasks[task._parent]._children.index(task.id))
         walked, path, node, base = [], [], task, None
         while base is None:
             if node.id in known:
