@@ -348,10 +348,13 @@ class WorkflowRun:
         """Refuse to go on before SpiffWorkflow's iterators silently lose tasks.
 
         Only tasks this step touched can have grown deeper; each one's depth comes from its
-        parent's, remembered, so a step costs what it added, not the whole history.
+        parent's, remembered, so a step costs what it added, not the whole history. A tree
+        of fewer tasks than the limit cannot be that deep, so most steps look at nothing.
         """
         depths = self.workflow.depths
         for top in [self.workflow, *self.workflow.subprocesses.values()]:
+            if len(top.tasks) <= SAFE_TREE_DEPTH:
+                continue
             for task in self.workflow.live_tasks() if top is self.workflow else top.tasks.values():
                 if task.last_state_change < self._since or task.id in depths:
                     continue
