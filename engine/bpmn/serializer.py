@@ -364,14 +364,29 @@ def _plain_task_json(task, typename: str, ids: dict) -> str | None:
 def _delta(parent_data: dict, data: dict) -> str:
     """The task's data as changes to its parent's (what the library stores)."""
     if not data:  # a task not reached yet: it deletes every variable its parent has
-        if not parent_data:
-            return _EMPTY_DELTA
-        return _encode({"updates": {}, "deletions": list(parent_data)})
+        return _deletions(tuple(parent_data)) if parent_data else _EMPTY_DELTA
     updates = DeepMerge.get_updated_keys(parent_data, data)
     deletions = DeepMerge.get_deleted_keys(parent_data, data)
     if updates or deletions:
         return _encode({"updates": updates, "deletions": deletions})
     return _EMPTY_DELTA
+
+
+_DELETIONS: dict[tuple, str] = {}
+
+
+def _deletions(names: tuple) -> str:
+    """The delta of a task not reached yet, by its parent's variable names: a step writes
+    several such tasks under the same few parents, and the names change rarely."""
+    text = _DELETIONS.get(names)
+    if text is None:
+        text = _encode({"updates": {}, "deletions": list(names)})
+        # Only names that are all strings: a string equals nothing else, so a hit is exact.
+        if all(type(name) is str for name in names):
+            if len(_DELETIONS) > 10_000:
+                _DELETIONS.clear()
+            _DELETIONS[names] = text
+    return text
 
 
 _NAMES: dict[str, str] = {}
