@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from engine.identity import Actor
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
+@lru_cache(maxsize=1024)  # a few lane and group names, looked up for every new task
 def normalize_role_name(text: str) -> str:
     return _SEPARATORS.sub(" ", text.strip().lower())
 

@@ -240,10 +240,19 @@ class WorkflowRun:
         self.run_engine_steps()
 
     def find_task(self, task_id: str):
+        """The task with this id, in the workflow or one of its sub-processes; None if
+        there is none (the library would raise, and a step should say "reload")."""
         try:
-            return self.workflow.get_task_from_id(uuid.UUID(str(task_id)))
-        except (ValueError, KeyError):
+            key = uuid.UUID(str(task_id))
+        except ValueError:
             return None
+        task = self.workflow.tasks.get(key)
+        if task is None:
+            for subprocess in self.workflow.subprocesses.values():
+                task = subprocess.tasks.get(key)
+                if task is not None:
+                    break
+        return task
 
     def ready_user_tasks(self) -> list[UserTaskInfo]:
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)

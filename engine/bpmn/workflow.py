@@ -137,8 +137,10 @@ class BpmnWorkflow(SpiffBpmnWorkflow):
         """The library walks the whole tree after every completed task to update WAITING
         tasks; with none in the tree (most steps) that walk would find nothing."""
         waiting = TaskState.WAITING
-        if any(task.state == waiting for task in self.live_tasks()):
-            super().update_waiting_tasks()
+        for task in self.live_tasks():
+            if task._state == waiting:
+                super().update_waiting_tasks()
+                return
 
     def _find_few(
         self,
