@@ -10,7 +10,9 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
+from engine.actors import ActorCache
 from engine.db.unit import UnitOfWork
+from engine.identity import Actor, load_actor
 from engine.run_cache import RunCache
 from engine.specs import SpecCache, VersionSpec
 
@@ -24,6 +26,7 @@ class Context:
     message_starts: int = 0  # instances started by messages in this call (loop guard)
     acting_user: str | None = None  # who caused this step (None: the scheduler)
     runs: RunCache | None = None  # workflows kept in memory between steps
+    actors: ActorCache | None = None  # who usernames stand for, kept between calls
     # Called after the transaction committed (never after a rollback).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
@@ -31,6 +34,13 @@ class Context:
     def session(self) -> Session:
         """The ORM session of this call's transaction (made on first use)."""
         return self.db.session
+
+    def actor(self, username: str, version: int | None = None) -> Actor:
+        """The user this call acts for (NotFoundError if unknown or deactivated);
+        `version`: the identity version, if this transaction has read it already."""
+        if self.actors is None:
+            return load_actor(self.db, username)
+        return self.actors.actor(self.db, username, version)
 
     def version_spec(self, version_id: int) -> VersionSpec:
         """A process version's parsed spec; only a version not cached yet is read."""

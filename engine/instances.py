@@ -26,7 +26,7 @@ from engine.errors import (
     PermissionDeniedError,
 )
 from engine.forms import validate_submission
-from engine.identity import Actor, load_actor
+from engine.identity import Actor
 from engine.notifications import notify_task
 from engine.records import InstanceDiagram, InstanceRecord
 from engine.timers import sync_instance_timers
@@ -397,7 +397,7 @@ def visible_instance(ctx: Context, instance_id: int, username: str | None) -> In
     an instance of another school is 'not found', never shown."""
     instance = get_instance_row(ctx, instance_id)
     if username is not None:
-        actor = load_actor(ctx.db, username)
+        actor = ctx.actor(username)
         if not can_see_instance(ctx, actor, instance):
             raise NotFoundError(f"no instance {instance_id}")
     return instance

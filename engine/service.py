@@ -28,6 +28,7 @@ from engine import (
     tasks,
     timers,
 )
+from engine.actors import ActorCache
 from engine.bpmn.parser import SourceFile
 from engine.bpmn.runner import RunFailure
 from engine.bpmn.sandbox import make_script_engine
@@ -81,6 +82,7 @@ class EngineService:
         self._sessions = make_session_factory(self.db_engine)
         self._specs = SpecCache()
         self._runs = RunCache()
+        self._actors = ActorCache()
         # SQLite has one writer at a time, and a second one waits in SQLite's busy handler,
         # which sleeps in steps of milliseconds. Threads and processes take turns on this
         # lock instead (engine/db/writer_lock.py): the next starts the moment the last commits.
@@ -100,7 +102,14 @@ class EngineService:
         unit = UnitOfWork(
             self.db_engine, self._sessions, before_commit=(audit.write_pending,), idle=self._idle
         )
-        ctx = Context(unit, self.clock, self._specs, self._script_engine, runs=self._runs)
+        ctx = Context(
+            unit,
+            self.clock,
+            self._specs,
+            self._script_engine,
+            runs=self._runs,
+            actors=self._actors,
+        )
         try:
             yield ctx
             unit.commit()
@@ -246,7 +255,7 @@ class EngineService:
 
     def list_startable_processes(self, username: str) -> list[ProcessRecord]:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             return [
                 deployment.process_record(v)
                 for v in deployment.latest_versions(ctx.session).values()
@@ -263,7 +272,7 @@ class EngineService:
         """Start the latest version; the result may be `error` if a script failed."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             instance = instances.start_instance(ctx, actor, process_id, dict(data or {}))
             return self._describe(ctx, instance)
 
@@ -336,7 +345,7 @@ class EngineService:
         self, instance_id: int, *, username: str, reason: str | None = None
     ) -> InstanceRecord:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             instances.cancel_instance(ctx, actor, instance_id, reason)
             return self._describe(ctx, instances.get_instance_row(ctx, instance_id))
 
@@ -431,14 +440,14 @@ class EngineService:
         """Ready tasks the user may work: `mine`, `queue`, `all` (both) or `completed`."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             return task_queries.list_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._read(work)
 
     def count_tasks(self, *, username: str, view: str = "all", **filters) -> int:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             return task_queries.count_tasks(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._read(work)
@@ -449,7 +458,7 @@ class EngineService:
         newest; `limit`, `offset` and the filters are those of `list_tasks`."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             return task_queries.task_page(ctx.session, actor, TaskFilter(view=view, **filters))
 
         return self._read(work)
@@ -459,7 +468,7 @@ class EngineService:
         `username=None` is the operator's view (CLI), with no scoping."""
 
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username) if username else None
+            actor = ctx.actor(username) if username else None
             return tasks.describe_task(ctx, actor, task_id)
 
         return self._read(work)
@@ -477,26 +486,25 @@ class EngineService:
 
     def reassign_task(self, task_id: str, *, username: str, to_username: str) -> TaskRecord:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             if not actor.has_any_role(*tasks.REASSIGNERS):
                 raise PermissionDeniedError("only HR staff or administrators may reassign tasks")
-            target = identity.load_actor(ctx.db, to_username)
+            target = ctx.actor(to_username)
             return tasks.task_record(tasks.reassign(ctx, actor, task_id, target))
 
         return self._run(work)
 
     def complete_task(self, task_id: str, *, username: str, data: dict | None = None) -> TaskRecord:
         """Validate the form data and complete the task (claiming it if unclaimed)."""
-        return self._task_op(
-            task_id,
-            username,
-            tasks.complete,
-            dict(data or {}) if isinstance(data, dict) or data is None else data,
+        values = dict(data or {}) if isinstance(data, dict) or data is None else data
+        # The task's own query reads the identity version, so the actor comes after it.
+        return self._run(
+            lambda ctx: tasks.task_record(tasks.complete(ctx, username, task_id, values))
         )
 
     def _task_op(self, task_id, username, operation, *args) -> TaskRecord:
         def work(ctx: Context):
-            actor = identity.load_actor(ctx.db, username)
+            actor = ctx.actor(username)
             return tasks.task_record(operation(ctx, actor, task_id, *args))
 
         return self._run(work)
@@ -504,5 +512,5 @@ class EngineService:
 
 def _listed_instances(ctx: Context, username, state, process_id, business_key):
     """The query `list_instances` pages through and `count_instances` counts."""
-    actor = identity.load_actor(ctx.db, username) if username else None
+    actor = ctx.actor(username) if username else None
     return instances.instance_list_query(actor, state, process_id, business_key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 
 from engine import audit, identity
+from engine.actors import VERSION as IDENTITY_VERSION
 from engine.assignment import can_work
 from engine.bpmn.runner import RunFailure
 from engine.clock import as_utc
@@ -207,24 +208,29 @@ def _task_data(row, instance) -> dict:
 
 
 _tasks, _instances = Task.__table__, Instance.__table__
-# The task and its instance as plain rows, straight from the driver: a step's two ORM
-# objects cost more to load than the step's SQL (engine/db/row_writes.py).
+# The task and its instance as plain rows, straight from the driver (a step's two ORM
+# objects cost more to load than the step's SQL: engine/db/row_writes.py), and the
+# identity version, so an acting user kept from an earlier call needs no query of its own
+# (engine/actors.py).
 _TASK_WITH_INSTANCE = Prepared(
     select_plain(_tasks, _instances)
+    .add_columns(IDENTITY_VERSION)
     .join(_instances, _instances.c.id == _tasks.c.instance_id)
     .where(_tasks.c.id == bindparam("task_id"))
 )
 
 
-def complete(ctx, actor: Actor, task_id: str, values: dict):
+def complete(ctx, username: str, task_id: str, values: dict):
     """Validate, then run the task and what follows, all in the caller's transaction."""
-    ctx.acting_user = actor.username
     found = read_plain_rows(
         ctx.db, (_tasks, _instances), _TASK_WITH_INSTANCE, {"task_id": str(task_id)}
     )
     if found is None:
+        ctx.actor(username)  # an unknown user hears that first, as from other calls
         raise NotFoundError(f"no task {task_id}")
-    row, instance = found
+    row, instance, identity_version = found
+    actor = ctx.actor(username, identity_version)
+    ctx.acting_user = actor.username
     _visible(actor, row, task_id)
     _ready(row)
     if not _may_work(actor, row):

@@ -72,6 +72,17 @@ class UserSchool(Base):
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), primary_key=True)
 
 
+class IdentityVersion(Base):
+    """One row whose `version` goes up whenever a user, their roles or schools, or a role
+    changes (database triggers, migration 0010): a server may keep whom a username
+    stands for until this number moves, whichever process or host changed it."""
+
+    __tablename__ = "identity_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class Deployment(Base):
     __tablename__ = "deployments"
 

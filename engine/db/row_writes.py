@@ -46,7 +46,8 @@ class PlainRow:
 
 def read_plain_rows(db, tables, statement: Prepared, params: dict) -> tuple | None:
     """The first result row of `statement` (which selects every column of each of
-    `tables`, in order) as one PlainRow per table; None if there is none."""
+    `tables`, in order, then any other values) as one PlainRow per table followed by the
+    other values; None if there is none."""
     found = statement.rows(db, params)
     if not found:
         return None
@@ -56,7 +57,7 @@ def read_plain_rows(db, tables, statement: Prepared, params: dict) -> tuple | No
         end = start + len(keys)
         rows.append(PlainRow(table, dict(zip(keys, values[start:end], strict=True))))
         start = end
-    return tuple(rows)
+    return (*rows, *values[start:])
 
 
 def _keys(table) -> tuple[str, ...]:

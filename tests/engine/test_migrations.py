@@ -41,13 +41,15 @@ def _modelled_indexes(service) -> dict:
 
 
 def _migrated_indexes(service) -> dict:
-    """{index name: WHERE} of every index the database has on the models' tables."""
+    """{index name: WHERE} of every index the database has on the models' tables (those
+    it has: an older revision lacks the later ones)."""
     dialect = service.db_engine.dialect.name
     with service.db_engine.connect() as conn:
         inspector = inspect(conn)
         return {
             index["name"]: _where(index.get("dialect_options", {}).get(f"{dialect}_where"))
             for table in Base.metadata.tables
+            if inspector.has_table(table)
             for index in inspector.get_indexes(table)
         }
 
