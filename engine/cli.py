@@ -128,6 +128,9 @@ def scheduler(service: EngineService, args) -> int:
         summary = run_once(service)
         return _show(args, summary, print, ", ".join(f"{k}: {v}" for k, v in summary.items()))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # SpiffWorkflow logs every task's every state change at INFO: a few lines per task per
+    # step would bury the passes. Its warnings and errors still show.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     run_forever(service, interval=args.interval)
     return 0
 
