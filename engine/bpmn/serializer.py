@@ -465,6 +465,8 @@ def _workflow_from_dict(dct: dict, spec, subprocess_specs):
 def _settled(value, clean: bool = False):
     """`value` (a task's or workflow's dict) as saving and loading it would give it back;
     `clean`: less its callables and modules at the top, as the registry drops them."""
+    if type(value) is dict and not value:  # most tasks a step touches: predicted ones
+        return {}
     try:
         return plain_copy(value)
     except NotPlain:
