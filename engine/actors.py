@@ -49,6 +49,3 @@ class ActorCache:
             self._actors.clear()
         self._actors[username] = (version, actor)
         return actor
-
-    def clear(self) -> None:
-        self._actors.clear()
