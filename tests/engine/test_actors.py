@@ -87,7 +87,9 @@ def test_a_user_deactivated_with_plain_sql_is_refused_at_the_next_call(review):
 
 
 def test_a_school_added_with_plain_sql_counts_at_the_next_call(review):
-    lina_tasks = lambda: review.list_tasks(username="lina")  # noqa: E731
+    def lina_tasks():
+        return review.list_tasks(username="lina")
+
     review.complete_task(_screening_task(review), username="hana", data=CANDIDATE)
     review.add_school("jefferson_elementary", "Jefferson Elementary")
     instance = review.start_instance(
